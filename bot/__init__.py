@@ -1,0 +1,3 @@
+"""shiftwatch: watches news feeds for leaders changing their stance."""
+
+__version__ = "0.1.0"

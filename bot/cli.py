@@ -1,0 +1,370 @@
+"""The `shiftwatch` command. Turns every BotError into a one-line message and an exit code."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+import tempfile
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from bot import __version__
+from bot.app import App, Pipeline, utcnow
+from bot.chat.console import ConsoleDestination
+from bot.errors import BotError, ConfigError
+from bot.evaluate import (
+    load_gold,
+    score_shifts,
+    score_statements,
+    shift_key,
+    statement_key,
+    summary_line,
+)
+from bot.feeds import load_feeds
+from bot.lookup import country_display, resolve_actor, resolve_country, resolve_topic
+from bot.models import Item
+from bot.parse import parse_feed
+from bot.render import AlertView, position_json, position_line, shift_json, statement_json
+from bot.rules import RuleSet, load_rules
+from bot.settings import Settings
+from bot.store import Store
+
+FEED_SUFFIXES = (".xml", ".rss", ".atom", ".feed")
+
+EXAMPLES = {
+    "run": "shiftwatch run                    # poll feeds.yaml on schedule, alert on shifts",
+    "poll": "shiftwatch poll --once            # one cycle over every feed, then exit",
+    "replay": "shiftwatch replay tests/corpus/ --json --statements",
+    "positions": "shiftwatch positions FR --topic troops-to-ukraine   # or: france, French, NATO",
+    "history": "shiftwatch history Macron --topic troops-to-ukraine",
+    "rules": "shiftwatch rules check --rules rules/ --feeds feeds.yaml",
+    "rules check": "shiftwatch rules check --rules rules/ --feeds feeds.yaml",
+    "rules explain": 'shiftwatch rules explain "Scholz ruled out sending troops." --date 2024-02-27',
+    "eval": "shiftwatch eval --gold tests/corpus/gold.yaml --shifts tests/corpus/shifts.yaml "
+            "tests/corpus/*.xml",
+}
+
+
+def _common() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(add_help=False)
+    p.add_argument("--db", metavar="URL", help="database URL or SQLite path "
+                   "(env SHIFTWATCH_DB_URL; default state/shiftwatch.db)")
+    p.add_argument("--rules", metavar="DIR", help="rules folder (env SHIFTWATCH_RULES; default rules/)")
+    p.add_argument("--feeds", metavar="FILE", help="feeds file (env SHIFTWATCH_FEEDS; default feeds.yaml)")
+    p.add_argument("-v", "--verbose", action="store_true", help="log more")
+    return p
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common()
+    parser = argparse.ArgumentParser(
+        prog="shiftwatch",
+        description="Watch news feeds for leaders' statements on tracked topics; alert when a "
+                    "stance shifts.",
+        epilog="examples:\n  " + "\n  ".join(EXAMPLES[k] for k in
+                                             ("run", "replay", "positions", "eval")),
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"shiftwatch {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, help_: str, key: str | None = None, parent: argparse._SubParsersAction | None
+            = None) -> argparse.ArgumentParser:
+        return (parent or sub).add_parser(
+            name, help=help_, description=help_, parents=[common],
+            epilog="example:\n  " + EXAMPLES[key or name],
+            formatter_class=argparse.RawDescriptionHelpFormatter)
+
+    add("run", "poll every feed on schedule, update positions, alert on shifts (Ctrl-C stops)")
+    p = add("poll", "poll feeds once, deliver alerts, then exit")
+    p.add_argument("--once", action="store_true", help="one cycle (the only mode; kept explicit)")
+
+    p = add("replay", "process local feed files in publication order, as if they arrived live")
+    p.add_argument("paths", nargs="+", metavar="FEED_OR_DIR")
+    p.add_argument("--json", action="store_true", help="one JSON object per line")
+    p.add_argument("--statements", action="store_true", help="also print every statement")
+
+    p = add("positions", "current stance of a country's actors")
+    p.add_argument("country", nargs="?", metavar="COUNTRY", help="ISO code, name or demonym")
+    p.add_argument("--topic")
+    p.add_argument("--json", action="store_true")
+
+    p = add("history", "an actor's statements over time")
+    p.add_argument("actor", metavar="ACTOR", help="name, surname or alias")
+    p.add_argument("--topic")
+    p.add_argument("--json", action="store_true")
+
+    rules = sub.add_parser("rules", help="check and explain rules", description="check and "
+                           "explain rules")
+    rules_sub = rules.add_subparsers(dest="rules_command", required=True, metavar="ACTION")
+    add("check", "validate rules/ and feeds.yaml; every error names file, line and field",
+        "rules check", rules_sub)
+    p = add("explain", "show, sentence by sentence, why extraction decides what it decides",
+            "rules explain", rules_sub)
+    p.add_argument("text", nargs="?", help="text to explain")
+    p.add_argument("--date", help="the article's date, YYYY-MM-DD (default today)")
+    p.add_argument("--file", help="read the text from a file")
+    p.add_argument("--item", metavar="GUID", help="explain one item of --feed-file")
+    p.add_argument("--feed-file", metavar="FILE", help="the feed file holding --item")
+
+    p = add("eval", "replay labelled feeds and score statements and shifts against gold labels")
+    p.add_argument("--gold", required=True)
+    p.add_argument("--shifts")
+    p.add_argument("paths", nargs="+", metavar="FEED")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose or args.command in ("run", "poll")
+                        else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # it logs URLs, and bot tokens in them
+    settings = Settings.from_env(db_url=args.db, rules_dir=args.rules, feeds_file=args.feeds)
+    try:
+        return COMMANDS[args.command](args, settings)
+    except ConfigError as exc:
+        print(f"shiftwatch: invalid configuration:\n{exc}", file=sys.stderr)
+        return 2
+    except BotError as exc:
+        print(f"shiftwatch: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+# ---------------------------------------------------------------------- commands
+
+def _live_app(settings: Settings) -> App:
+    rules = load_rules(settings.rules_dir)
+    feeds = load_feeds(settings.feeds_file)
+    store = Store(settings.db_url)
+    destinations: list = [ConsoleDestination(settings.alerts_file)]
+    if settings.telegram_token:
+        from bot.chat.telegram import TelegramService
+        destinations.append(TelegramService(settings, store, rules))
+    if settings.slack_token:
+        from bot.chat.slack import SlackService
+        destinations.append(SlackService(settings, store, rules))
+    pipeline = Pipeline(rules, store, platforms=[d.prefix for d in destinations])
+    return App(pipeline, feeds, destinations,
+               concurrency=settings.fetch_concurrency, tick_seconds=settings.tick_seconds)
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    app = _live_app(settings)
+    asyncio.run(app.run())
+    return 0
+
+
+def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
+    app = _live_app(settings)
+    summary = asyncio.run(app.poll_once(force=True))
+    print(summary.line())
+    return 0
+
+
+def read_items(paths: Sequence[str]) -> list[Item]:
+    """Items of local feed files (folders: every feed file inside), oldest first."""
+    files: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            files.extend(sorted(f for f in p.iterdir() if f.suffix.lower() in FEED_SUFFIXES))
+        elif p.is_file():
+            files.append(p)
+        else:
+            raise BotError(f"{raw}: no such file or folder")
+    if not files:
+        raise BotError("no feed files found in " + ", ".join(paths))
+    now = datetime.now(UTC)
+    items: list[Item] = []
+    for f in files:
+        parsed = parse_feed(f.read_bytes(), str(f), now=now)
+        if parsed.problem:
+            raise BotError(f"{f}: {parsed.problem}")
+        items.extend(parsed.items)
+    return sorted(items, key=lambda i: i.published)
+
+
+def replay(rules: RuleSet, store: Store, items: list[Item]):  # noqa: ANN201 - generator
+    """Process items as if live; yields (item, statements, shift records)."""
+    pipeline = Pipeline(rules, store, platforms=(), clock=utcnow)
+    for item in items:
+        outcome = pipeline.process(item)
+        yield item, outcome.statements, [store.shift_record(i) for i in outcome.shift_ids]
+
+
+def _replay_store(settings: Settings, args: argparse.Namespace, tmp: str) -> Store:
+    return Store(args.db if args.db else str(Path(tmp) / "replay.db"))
+
+
+def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
+    rules = load_rules(settings.rules_dir)
+    items = read_items(args.paths)
+    with tempfile.TemporaryDirectory(prefix="shiftwatch-replay-") as tmp:
+        store = _replay_store(settings, args, tmp)
+        shifts = 0
+        try:
+            for _item, found, records in replay(rules, store, items):
+                if args.statements:
+                    for s in found:
+                        print(json.dumps(statement_json(s), ensure_ascii=False) if args.json
+                              else f"  {s.published:%Y-%m-%d} {s.actor_name} ({s.country}) "
+                                   f"{s.topic}: {s.stance}{' [historical]' if s.historical else ''}"
+                                   f" | {s.evidence}")
+                for r in records:
+                    shifts += 1
+                    view = AlertView.from_record(r)
+                    if args.json:
+                        print(json.dumps(shift_json(view), ensure_ascii=False))
+                    else:
+                        from bot.render import shift_text
+                        print(shift_text(view))
+        finally:
+            store.close()
+    if not args.json:
+        print(f"{len(items)} items replayed, {shifts} shifts")
+    return 0
+
+
+def cmd_positions(args: argparse.Namespace, settings: Settings) -> int:
+    rules = load_rules(settings.rules_dir)
+    if not args.country:
+        raise BotError("usage: shiftwatch positions COUNTRY [--topic ID]  "
+                       "(COUNTRY: FR, France or French; NATO, EU, UN)")
+    code = resolve_country(args.country, rules)
+    topic = resolve_topic(args.topic, rules)
+    store = Store(settings.db_url)
+    found = store.positions(country=code, topic=topic)
+    if args.json:
+        print(json.dumps([position_json(p) for p in found], ensure_ascii=False, indent=2))
+    elif not found:
+        print(f"No positions recorded for {country_display(code, rules)} yet.")
+    else:
+        for p in found:
+            print(position_line(p))
+    return 0
+
+
+def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
+    rules = load_rules(settings.rules_dir)
+    actor = resolve_actor(args.actor, rules)
+    topic = resolve_topic(args.topic, rules)
+    rows = Store(settings.db_url).history(actor.id, topic)
+    if args.json:
+        print(json.dumps([{
+            "actor": r["actor_name"], "actor_id": r["actor_id"], "country": r["country"],
+            "topic": r["topic"], "stance": r["stance"], "historical": r["historical"],
+            "published": r["published"].isoformat(), "said_on": r["said_on"].isoformat()
+            if r["said_on"] else None, "item": r["item_guid"], "url": r["url"],
+            "confidence": r["confidence"], "evidence": r["evidence"]} for r in rows],
+            ensure_ascii=False, indent=2))
+    elif not rows:
+        print(f"No statements recorded for {actor.name} yet.")
+    else:
+        for r in rows:
+            when = r["said_on"] or r["published"].date()
+            hist = " (recalled)" if r["historical"] else ""
+            print(f"{when} {r['topic']}: {r['stance']}{hist}\n  \"{r['evidence']}\"\n  "
+                  f"{r['url'] or r['item_guid']}")
+    return 0
+
+
+def cmd_rules(args: argparse.Namespace, settings: Settings) -> int:
+    if args.rules_command == "check":
+        return _rules_check(settings)
+    return _rules_explain(args, settings)
+
+
+def _rules_check(settings: Settings) -> int:
+    problems = []
+    rules = None
+    try:
+        rules = load_rules(settings.rules_dir)
+    except ConfigError as exc:
+        problems.extend(exc.problems)
+    try:
+        feeds = load_feeds(settings.feeds_file)
+    except ConfigError as exc:
+        problems.extend(exc.problems)
+        feeds = []
+    if problems:
+        raise ConfigError(problems)
+    assert rules is not None
+    print(f"ok: {len(rules.actors)} actors, {len(rules.topics)} topics, "
+          f"{len(rules.countries)} countries, {len(feeds)} feeds")
+    return 0
+
+
+def _rules_explain(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.explain import explain_item
+
+    rules = load_rules(settings.rules_dir)
+    if args.item:
+        if not args.feed_file:
+            raise BotError("--item needs --feed-file FILE")
+        matches = [i for i in read_items([args.feed_file]) if i.guid == args.item]
+        if not matches:
+            raise BotError(f"no item {args.item!r} in {args.feed_file}")
+        item = matches[0]
+    else:
+        text = Path(args.file).read_text(encoding="utf-8") if args.file else args.text
+        if not text:
+            raise BotError('give the text to explain: shiftwatch rules explain "TEXT" (or --file)')
+        try:
+            day = date.fromisoformat(args.date) if args.date else datetime.now(UTC).date()
+        except ValueError:
+            raise BotError(f"--date {args.date!r} is not YYYY-MM-DD") from None
+        published = datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
+        item = Item("explain", "explain", "", "", text, published)
+    print(explain_item(rules, item))
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.explain import explain_sentence_for
+
+    rules = load_rules(settings.rules_dir)
+    gold = load_gold(args.gold, args.shifts)
+    items = read_items(args.paths)
+    by_guid = {i.guid: i for i in items}
+    system_statements = []
+    system_shifts = []
+    with tempfile.TemporaryDirectory(prefix="shiftwatch-eval-") as tmp:
+        store = Store(str(Path(tmp) / "eval.db"))
+        try:
+            for _item, found, records in replay(rules, store, items):
+                system_statements += [(statement_key(s), s) for s in found]
+                system_shifts += [(shift_key(r), r) for r in records]
+        finally:
+            store.close()
+    st = score_statements(gold, system_statements)
+    sh = score_shifts(gold, system_shifts)
+    for guid, actor, topic, stance in st.misses:
+        evidence = gold.evidence.get((guid, actor, topic, stance), "")
+        print(f"MISS statement {guid} {actor} {topic} {stance}: \"{evidence}\"")
+        if guid in by_guid and evidence:
+            print(explain_sentence_for(rules, by_guid[guid], evidence))
+    for key, s in st.false_alarms:
+        guid, _, topic, stance = key
+        print(f"FALSE statement {guid} {s.actor_name} {topic} {stance}: \"{s.evidence}\"")
+        if guid in by_guid:
+            print(explain_sentence_for(rules, by_guid[guid], s.evidence))
+    for actor, topic, to, guid in sh.misses:
+        print(f"MISS shift {guid} {actor} {topic} -> {to}")
+    for (_actor, topic, to, guid), r in sh.false_alarms:
+        print(f"FALSE shift {guid} {r['actor_name']} {topic} {r['from_stance']} -> {to}: "
+              f"\"{r['evidence']}\"")
+    print(summary_line(st, sh))
+    return 0
+
+
+COMMANDS = {
+    "run": cmd_run, "poll": cmd_poll, "replay": cmd_replay, "positions": cmd_positions,
+    "history": cmd_history, "rules": cmd_rules, "eval": cmd_eval,
+}

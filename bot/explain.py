@@ -1,0 +1,58 @@
+"""Why extraction decided what it decided, sentence by sentence (`shiftwatch rules explain`)."""
+
+from __future__ import annotations
+
+from bot.extract import Extractor, SentenceTrace
+from bot.models import Item
+from bot.rules import RuleSet
+from bot.textnorm import squash
+
+
+def describe(trace: SentenceTrace, rules: RuleSet) -> str:
+    s = trace.sentence
+    lines = [f"[{'title' if s.is_title else f'p{s.paragraph}'}] {s.text}"]
+    if trace.topics:
+        for hit in trace.topics:
+            kw = ", ".join(repr(k) for k in hit.keywords) or "(carried over)"
+            lines.append(f"  topic {hit.topic}: keywords {kw}")
+        lines += [f"  carried: {c}" for c in trace.carried]
+    else:
+        lines.append("  topic: none")
+    for r in trace.reports:
+        who = ", ".join(m.via for m in r.speakers) or "someone untracked"
+        lines.append(f"  speaker: {who} [{r.how}]")
+    if not trace.reports:
+        lines.append("  speaker: none found")
+    if trace.time and trace.time.historical:
+        when = f", said on {trace.time.said_on}" if trace.time.said_on else ""
+        lines.append(f"  time: historical ({', '.join(trace.time.markers)}{when})")
+    for topic, names, reading in trace.readings:
+        cues = "; ".join(
+            f"{c.text!r} {c.label}" + (f" negated by {c.negator!r} -> {c.final}" if c.negator else "")
+            for c in reading.cues) or "no stance cue"
+        cond = f"; condition {reading.condition!r}" if reading.condition else ""
+        lines.append(f"  stance for {names} on {topic}: {reading.stance or '-'} ({cues}{cond})")
+    lines += [f"  note: {n}" for n in trace.notes]
+    for st in trace.statements:
+        hist = " historical" if st.historical else ""
+        lines.append(f"  => {st.actor_name} ({st.country}) {st.topic}: {st.stance}{hist}, "
+                     f"confidence {st.confidence:.2f}")
+    if trace.topics and not trace.statements:
+        lines.append("  => no statement")
+    return "\n".join(lines)
+
+
+def explain_item(rules: RuleSet, item: Item) -> str:
+    traces = Extractor(rules).trace(item)
+    if not traces:
+        return "(no sentences)"
+    return "\n".join(describe(t, rules) for t in traces)
+
+
+def explain_sentence_for(rules: RuleSet, item: Item, evidence: str) -> str:
+    """The trace of the sentence(s) of `item` that hold `evidence`, indented."""
+    key = squash(evidence)
+    traces = [t for t in Extractor(rules).trace(item) if key and key in squash(t.sentence.text)]
+    if not traces:
+        return "    (no sentence of the item holds that evidence)"
+    return "\n".join("    " + describe(t, rules).replace("\n", "\n    ") for t in traces)

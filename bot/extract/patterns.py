@@ -1,0 +1,113 @@
+"""The cue-phrase language used in rules/*.yaml, compiled to regular expressions.
+
+A phrase is words matched whole, case- and accent-insensitively:
+- `word*`    any ending: `rul*` matches rule, rules, ruled, ruling
+- `(a|b c)`  alternatives, each one or more words; `(a|b)?` optional
+- `...`      a gap of up to three words
+- `-` inside a word also matches a space or nothing: `cease-fire` ~ `cease fire`, `ceasefire`
+Everything else is literal. Phrases are matched against folded text (see bot.textnorm).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from bot.textnorm import fold_lower
+
+
+class PatternError(ValueError):
+    """A phrase that cannot be compiled."""
+
+
+_WORD_BOUNDARY_L = r"(?<![\w'])"
+_WORD_BOUNDARY_R = r"(?![\w])"
+GAP = r"(?:\s+[\w'.,-]+){0,3}?"
+
+
+def _word(token: str) -> str:
+    star = token.endswith("*")
+    token = token[:-1] if star else token
+    if not token:
+        raise PatternError("a lone * is not a word")
+    parts = [re.escape(p) for p in token.split("-")]
+    body = r"(?:-|\s)?".join(parts)
+    return body + (r"[\w'-]*" if star else "")
+
+
+def _units(phrase: str) -> list[tuple[str, str]]:
+    """A phrase -> ("word", regex) / ("group", regex) / ("opt", regex) / ("gap", "") units."""
+    units: list[tuple[str, str]] = []
+    i = 0
+    while i < len(phrase):
+        ch = phrase[i]
+        if ch.isspace():
+            i += 1
+        elif ch == "(":
+            close = phrase.find(")", i)
+            if close < 0:
+                raise PatternError("unbalanced (")
+            inner = phrase[i + 1:close]
+            if "(" in inner:
+                raise PatternError("nested ( ) is not supported")
+            alts = []
+            for alt in inner.split("|"):
+                words = alt.split()
+                if not words or "..." in words:
+                    raise PatternError("empty alternative" if not words else "... inside ( )")
+                alts.append(r"\s+".join(_word(w) for w in words))
+            optional = close + 1 < len(phrase) and phrase[close + 1] == "?"
+            units.append(("opt" if optional else "group", "(?:" + "|".join(alts) + ")"))
+            i = close + (2 if optional else 1)
+        elif ch == ")":
+            raise PatternError("unbalanced )")
+        else:
+            j = i
+            while j < len(phrase) and not phrase[j].isspace() and phrase[j] not in "()":
+                j += 1
+            token = phrase[i:j]
+            units.append(("gap", "") if token == "..." else ("word", _word(token)))
+            i = j
+    if not units:
+        raise PatternError("empty phrase")
+    if units[0][0] == "gap" or units[-1][0] == "gap":
+        raise PatternError("... must stand between two words")
+    if all(kind == "opt" for kind, _ in units):
+        raise PatternError("a phrase needs at least one required word")
+    return units
+
+
+def _to_regex(phrase: str) -> str:
+    out = ""
+    need_space = False  # whether the next required unit must be preceded by white space
+    for kind, rx in _units(phrase):
+        if kind == "gap":
+            out += GAP
+            need_space = True
+        elif kind == "opt":
+            out += rf"(?:\s+{rx})?" if need_space else rf"(?:{rx}\s+)?"
+        else:
+            out += (r"\s+" if need_space else "") + rx
+            need_space = True
+    return out
+
+
+@lru_cache(maxsize=8192)
+def compile_phrase(phrase: str) -> str:
+    """One phrase -> a regex source (without flags) over folded, lower-case text."""
+    if not isinstance(phrase, str) or not phrase.strip():
+        raise PatternError("empty phrase")
+    source = _to_regex(fold_lower(phrase.strip()))
+    try:
+        re.compile(source)
+    except re.error as exc:  # pragma: no cover - every construct above is escaped
+        raise PatternError(str(exc)) from None
+    return _WORD_BOUNDARY_L + source + _WORD_BOUNDARY_R
+
+
+def compile_phrases(phrases: tuple[str, ...] | list[str]) -> re.Pattern[str] | None:
+    """Several phrases as one alternation, longest first; None when there are none."""
+    if not phrases:
+        return None
+    ordered = sorted(set(phrases), key=len, reverse=True)
+    return re.compile("|".join(f"(?:{compile_phrase(p)})" for p in ordered))

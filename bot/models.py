@@ -1,0 +1,97 @@
+"""Plain, frozen data shared by every stage of the pipeline.
+
+feed -> Item -> Statement -> Position -> Shift -> outbox -> destinations
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+STANCES_DEFAULT: tuple[str, ...] = ("opposes", "open", "conditional", "supports")
+
+
+@dataclass(frozen=True)
+class FeedSpec:
+    """One entry of feeds.yaml."""
+
+    url: str
+    name: str
+    interval_seconds: int
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Item:
+    """One feed entry, as parsed: text is plain (HTML removed), published is UTC."""
+
+    feed_url: str
+    guid: str
+    url: str
+    title: str
+    text: str
+    published: datetime
+
+
+@dataclass(frozen=True)
+class Statement:
+    """An actor's stance on a topic, as one sentence of one item expresses it.
+
+    `said_on` is the date the words were said: the item's date, or an earlier one
+    when the text recalls a past statement (`historical`).
+    """
+
+    item_guid: str
+    url: str
+    published: datetime
+    actor_id: str
+    actor_name: str
+    country: str
+    topic: str
+    stance: str
+    historical: bool
+    confidence: float
+    evidence: str
+    said_on: date | None = None
+    attribution: str = ""
+    provisional: bool = False
+
+
+@dataclass(frozen=True)
+class Position:
+    """An actor's current stance on a topic and the statement that set it."""
+
+    actor_id: str
+    actor_name: str
+    country: str
+    topic: str
+    stance: str
+    since: datetime
+    evidence: str
+    url: str
+    item_guid: str
+    confidence: float = 1.0
+
+
+@dataclass(frozen=True)
+class Shift:
+    """A change of stance: the statement that moved it and the position it moved from."""
+
+    statement: Statement
+    previous: Position
+    magnitude: int = 1
+    sources: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def from_stance(self) -> str:
+        return self.previous.stance
+
+    @property
+    def to_stance(self) -> str:
+        return self.statement.stance
+
+    @property
+    def key(self) -> str:
+        """Stable identity: the same shift found twice (a restart, a second worker) is one."""
+        s = self.statement
+        return f"{s.actor_id}|{s.topic}|{self.previous.stance}>{s.stance}|{s.item_guid}"

@@ -1,0 +1,470 @@
+"""rules/*.yaml -> a validated, immutable RuleSet.
+
+Every problem in every file is collected and reported at once, each naming its file, line
+and field (`rules/actors.yaml:42: actors[7].country: 'XX' is not a country code`).
+Pure after the file reads: `build_ruleset` takes parsed documents.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pycountry
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from bot.errors import ConfigError, Problem
+from bot.textnorm import fold
+from bot.yamlfile import YamlDoc, load_yaml, validate
+
+ORGANISATIONS = ("NATO", "EU", "UN")
+RULE_FILES = ("countries", "offices", "actors", "topics", "stances", "language")
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+# ---------------------------------------------------------------- compiled, plain data
+
+@dataclass(frozen=True)
+class Country:
+    code: str
+    name: str
+    names: tuple[str, ...] = ()
+    demonyms: tuple[str, ...] = ()
+    capital: str | None = None
+    voice: str | None = None
+
+
+@dataclass(frozen=True)
+class Role:
+    office: str
+    country: str
+    start: date | None
+    end: date | None
+    title: str | None = None
+
+    def held_on(self, day: date) -> bool:
+        return (self.start is None or self.start <= day) and (self.end is None or day < self.end)
+
+
+@dataclass(frozen=True)
+class Actor:
+    id: str
+    name: str
+    country: str
+    aliases: tuple[str, ...] = ()
+    roles: tuple[Role, ...] = ()
+    provisional: bool = False
+
+
+@dataclass(frozen=True)
+class Institution:
+    phrases: tuple[str, ...]
+    country: str | None = None
+    office: str | None = None
+    actor: str | None = None
+
+
+@dataclass(frozen=True)
+class CueSet:
+    stance: str
+    phrases: tuple[str, ...]
+    weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class Topic:
+    id: str
+    name: str
+    keywords: tuple[str, ...]
+    context: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()
+    cues: tuple[CueSet, ...] = ()
+
+
+@dataclass(frozen=True)
+class StanceRules:
+    labels: tuple[str, ...]
+    negators: tuple[str, ...]
+    negated: dict[str, str]
+    conditions: tuple[str, ...]
+    cues: tuple[CueSet, ...]
+
+
+@dataclass(frozen=True)
+class Language:
+    reporting_verbs: tuple[str, ...]
+    report_nouns: tuple[str, ...]
+    voice_nouns: tuple[str, ...]
+    refer_back: tuple[str, ...]
+    historical_markers: tuple[str, ...]
+    recent_days: int
+    date_not_statement: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    countries: dict[str, Country]
+    offices: dict[str, tuple[str, ...]]
+    leader_phrases: tuple[str, ...]
+    institutions: tuple[Institution, ...]
+    actors: dict[str, Actor]
+    topics: dict[str, Topic]
+    stances: StanceRules
+    language: Language
+    source: str = ""
+    _holders: dict[tuple[str, str], tuple[tuple[Role, Actor], ...]] = field(
+        default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        holders: dict[tuple[str, str], list[tuple[Role, Actor]]] = {}
+        for actor in self.actors.values():
+            for role in actor.roles:
+                holders.setdefault((role.country, role.office), []).append((role, actor))
+        self._holders.update({k: tuple(v) for k, v in holders.items()})
+
+    def holder(self, country: str, office: str, day: date) -> Actor | None:
+        """Who held `office` in `country` on `day` (None when nobody listed did)."""
+        for role, actor in self._holders.get((country, office), ()):
+            if role.held_on(day):
+                return actor
+        return None
+
+    def holders_anywhere(self, office: str, day: date) -> list[Actor]:
+        return [a for (_, o), pairs in self._holders.items() if o == office
+                for role, a in pairs if role.held_on(day)]
+
+    def labels_for(self, topic: str) -> tuple[str, ...]:
+        t = self.topics.get(topic)
+        return t.labels if t and t.labels else self.stances.labels
+
+
+# ---------------------------------------------------------------- file schemas
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _nonempty(values: list[str]) -> list[str]:
+    for v in values:
+        if not str(v).strip():
+            raise ValueError("empty phrase")
+    return values
+
+
+class CountryIn(_Strict):
+    code: str
+    name: str
+    names: list[str] = Field(default_factory=list)
+    demonyms: list[str] = Field(default_factory=list)
+    capital: str | None = None
+    voice: str | None = None
+
+    @field_validator("code", mode="before")
+    @classmethod
+    def _code(cls, v: Any) -> Any:
+        if v is False:  # YAML 1.1 reads an unquoted NO (Norway) as false
+            return "NO"
+        return v
+
+
+class CountriesFile(_Strict):
+    countries: list[CountryIn]
+
+
+class OfficeIn(_Strict):
+    phrases: list[str]
+    _check = field_validator("phrases")(_nonempty)
+
+
+class InstitutionIn(_Strict):
+    phrases: list[str]
+    country: str | None = None
+    office: str | None = None
+    actor: str | None = None
+
+
+class OfficesFile(_Strict):
+    offices: dict[str, OfficeIn]
+    leader_phrases: list[str] = Field(default_factory=list)
+    institutions: list[InstitutionIn] = Field(default_factory=list)
+
+
+class RoleIn(_Strict):
+    office: str
+    from_: date | None = Field(default=None, alias="from")
+    to: date | None = None
+    country: str | None = None
+    title: str | None = None
+
+
+class ActorIn(_Strict):
+    id: str
+    name: str
+    country: str
+    aliases: list[str] = Field(default_factory=list)
+    roles: list[RoleIn] = Field(default_factory=list)
+
+    @field_validator("country", mode="before")
+    @classmethod
+    def _country(cls, v: Any) -> Any:
+        return "NO" if v is False else v
+
+
+class ActorsFile(_Strict):
+    actors: list[ActorIn]
+
+
+class CueSetIn(_Strict):
+    stance: str
+    phrases: list[str]
+    weight: float = Field(default=1.0, gt=0)
+
+
+class TopicIn(_Strict):
+    id: str
+    name: str
+    keywords: list[str] = Field(default_factory=list)
+    context: list[str] = Field(default_factory=list)
+    exclude: list[str] = Field(default_factory=list)
+    ignore: list[str] = Field(default_factory=list)
+    labels: list[str] = Field(default_factory=list)
+    cues: list[CueSetIn] = Field(default_factory=list)
+
+
+class TopicsFile(_Strict):
+    topics: list[TopicIn]
+
+
+class StancesFile(_Strict):
+    labels: list[str]
+    negators: list[str] = Field(default_factory=list)
+    negated: dict[str, str] = Field(default_factory=dict)
+    conditions: list[str] = Field(default_factory=list)
+    cues: list[CueSetIn] = Field(default_factory=list)
+
+
+class LanguageFile(_Strict):
+    reporting_verbs: list[str]
+    report_nouns: list[str] = Field(default_factory=list)
+    voice_nouns: list[str] = Field(default_factory=list)
+    refer_back: list[str] = Field(default_factory=list)
+    historical_markers: list[str] = Field(default_factory=list)
+    recent_days: int = Field(default=7, ge=0)
+    date_not_statement: list[str] = Field(default_factory=list)
+
+
+# ---------------------------------------------------------------- loading and checking
+
+def load_rules(rules_dir: str | Path) -> RuleSet:
+    """Read, validate and compile every rules file in `rules_dir`."""
+    base = Path(rules_dir)
+    if not base.is_dir():
+        raise ConfigError([Problem(str(base), None, "", "rules folder not found")])
+    docs: dict[str, YamlDoc] = {}
+    problems: list[Problem] = []
+    for name in RULE_FILES:
+        try:
+            docs[name] = load_yaml(base / f"{name}.yaml")
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise ConfigError(problems)
+    return build_ruleset(docs, source=str(base))
+
+
+def build_ruleset(docs: dict[str, YamlDoc], source: str = "") -> RuleSet:
+    problems: list[Problem] = []
+
+    def parse(name: str, model: type[Any]) -> Any:
+        try:
+            return validate(docs[name], model)
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+            return None
+
+    countries_in: CountriesFile | None = parse("countries", CountriesFile)
+    offices_in: OfficesFile | None = parse("offices", OfficesFile)
+    actors_in: ActorsFile | None = parse("actors", ActorsFile)
+    topics_in: TopicsFile | None = parse("topics", TopicsFile)
+    stances_in: StancesFile | None = parse("stances", StancesFile)
+    language_in: LanguageFile | None = parse("language", LanguageFile)
+    if problems:
+        raise ConfigError(problems)
+    assert countries_in and offices_in and actors_in and topics_in and stances_in and language_in
+
+    report = _Reporter(docs, problems)
+    countries = _check_countries(countries_in, offices_in, report)
+    offices = {k: tuple(v.phrases) for k, v in offices_in.offices.items()}
+    actors = _check_actors(actors_in, countries, offices, report)
+    institutions = _check_institutions(offices_in, countries, offices, actors, report)
+    stances = _check_stances(stances_in, report)
+    topics = _check_topics(topics_in, stances, report)
+    _check_phrases(docs, report)
+    if problems:
+        raise ConfigError(problems)
+    lang = language_in
+    return RuleSet(
+        countries=countries,
+        offices=offices,
+        leader_phrases=tuple(offices_in.leader_phrases),
+        institutions=institutions,
+        actors=actors,
+        topics=topics,
+        stances=stances,
+        language=Language(
+            reporting_verbs=tuple(lang.reporting_verbs),
+            report_nouns=tuple(lang.report_nouns),
+            voice_nouns=tuple(lang.voice_nouns),
+            refer_back=tuple(lang.refer_back),
+            historical_markers=tuple(lang.historical_markers),
+            recent_days=lang.recent_days,
+            date_not_statement=tuple(lang.date_not_statement),
+        ),
+        source=source,
+    )
+
+
+class _Reporter:
+    def __init__(self, docs: dict[str, YamlDoc], problems: list[Problem]):
+        self.docs = docs
+        self.problems = problems
+
+    def __call__(self, name: str, path: tuple[str | int, ...], message: str) -> None:
+        self.problems.append(self.docs[name].problem(path, message))
+
+
+def is_country_code(code: str) -> bool:
+    return code in ORGANISATIONS or (
+        len(code) == 2 and code.isupper() and pycountry.countries.get(alpha_2=code) is not None)
+
+
+def _check_countries(data: CountriesFile, offices: OfficesFile, report: _Reporter
+                     ) -> dict[str, Country]:
+    out: dict[str, Country] = {}
+    for i, c in enumerate(data.countries):
+        if not is_country_code(c.code):
+            report("countries", ("countries", i, "code"), f"{c.code!r} is not a country code")
+        if c.code in out:
+            report("countries", ("countries", i, "code"), f"duplicate code {c.code!r}")
+        if c.voice and c.voice not in offices.offices:
+            report("countries", ("countries", i, "voice"), f"{c.voice!r} is not an office")
+        out[c.code] = Country(c.code, c.name, tuple(c.names), tuple(c.demonyms), c.capital, c.voice)
+    return out
+
+
+def _check_actors(data: ActorsFile, countries: dict[str, Country], offices: dict[str, Any],
+                  report: _Reporter) -> dict[str, Actor]:
+    out: dict[str, Actor] = {}
+    claimed: dict[str, str] = {}  # folded name or alias -> actor id
+    for i, a in enumerate(data.actors):
+        where = ("actors", i)
+        if not SLUG.match(a.id):
+            report("actors", (*where, "id"), f"{a.id!r} is not a slug (lower-case words joined by -)")
+        if a.id in out:
+            report("actors", (*where, "id"), f"duplicate id {a.id!r}")
+        if a.country not in countries:
+            report("actors", (*where, "country"), f"{a.country!r} is not a country code"
+                   if not is_country_code(a.country) else f"{a.country!r} is not in countries.yaml")
+        roles = []
+        for j, r in enumerate(a.roles):
+            rc = r.country or a.country
+            if r.office not in offices:
+                report("actors", (*where, "roles", j, "office"), f"{r.office!r} is not an office")
+            if r.country and r.country not in countries:
+                report("actors", (*where, "roles", j, "country"), f"{r.country!r} is not a country code")
+            if r.from_ and r.to and r.to < r.from_:
+                report("actors", (*where, "roles", j, "to"), f"{r.to} is before from: {r.from_}")
+            roles.append(Role(r.office, rc, r.from_, r.to, r.title))
+        for k, name in enumerate([a.name, *a.aliases]):
+            key = fold(name).lower().strip()
+            path = (*where, "name") if k == 0 else (*where, "aliases", k - 1)
+            if not key:
+                report("actors", path, "empty name")
+            elif key in claimed and claimed[key] != a.id:
+                report("actors", path, f"{name!r} is already claimed by actor {claimed[key]!r}")
+            claimed[key] = a.id
+        out[a.id] = Actor(a.id, a.name, a.country, tuple(a.aliases), tuple(roles))
+    return out
+
+
+def _check_institutions(data: OfficesFile, countries: dict[str, Country], offices: dict[str, Any],
+                        actors: dict[str, Actor], report: _Reporter) -> tuple[Institution, ...]:
+    out = []
+    for i, inst in enumerate(data.institutions):
+        where = ("institutions", i)
+        if inst.actor:
+            if inst.actor not in actors:
+                report("offices", (*where, "actor"), f"{inst.actor!r} is not an actor id")
+        elif not (inst.country and inst.office):
+            report("offices", where, "needs either actor, or country and office")
+        if inst.country and inst.country not in countries:
+            report("offices", (*where, "country"), f"{inst.country!r} is not a country code")
+        if inst.office and inst.office not in offices:
+            report("offices", (*where, "office"), f"{inst.office!r} is not an office")
+        out.append(Institution(tuple(inst.phrases), inst.country, inst.office, inst.actor))
+    return tuple(out)
+
+
+def _check_stances(data: StancesFile, report: _Reporter) -> StanceRules:
+    labels = tuple(data.labels)
+    if len(set(labels)) != len(labels) or len(labels) < 2:
+        report("stances", ("labels",), "needs at least two distinct labels")
+    for k, v in data.negated.items():
+        for part, value in (("key", k), ("value", v)):
+            if value not in labels:
+                report("stances", ("negated", k), f"{part} {value!r} is not a label")
+    for i, cue in enumerate(data.cues):
+        if cue.stance not in labels:
+            report("stances", ("cues", i, "stance"), f"{cue.stance!r} is not a label {list(labels)}")
+    return StanceRules(labels, tuple(data.negators), dict(data.negated), tuple(data.conditions),
+                       tuple(CueSet(c.stance, tuple(c.phrases), c.weight) for c in data.cues))
+
+
+def _check_topics(data: TopicsFile, stances: StanceRules, report: _Reporter) -> dict[str, Topic]:
+    out: dict[str, Topic] = {}
+    for i, t in enumerate(data.topics):
+        where = ("topics", i)
+        if not SLUG.match(t.id):
+            report("topics", (*where, "id"), f"{t.id!r} is not a slug (lower-case words joined by -)")
+        if t.id in out:
+            report("topics", (*where, "id"), f"duplicate id {t.id!r}")
+        if not [k for k in t.keywords if str(k).strip()]:
+            report("topics", (*where, "keywords"), "a topic needs at least one keyword")
+        labels = tuple(t.labels) or stances.labels
+        for j, cue in enumerate(t.cues):
+            if cue.stance not in labels:
+                report("topics", (*where, "cues", j, "stance"), f"{cue.stance!r} is not a label")
+        out[t.id] = Topic(t.id, t.name, tuple(t.keywords), tuple(t.context), tuple(t.exclude),
+                          tuple(t.ignore), tuple(t.labels),
+                          tuple(CueSet(c.stance, tuple(c.phrases), c.weight) for c in t.cues))
+    return out
+
+
+def _check_phrases(docs: dict[str, YamlDoc], report: _Reporter) -> None:
+    """Every cue phrase must compile; report the ones that do not, where they are."""
+    from bot.extract.patterns import PatternError, compile_phrase
+
+    def walk(name: str, value: Any, path: tuple[str | int, ...],
+             is_phrase: Callable[[tuple[str | int, ...]], bool]) -> None:
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(name, v, (*path, k), is_phrase)
+        elif isinstance(value, list):
+            for i, v in enumerate(value):
+                walk(name, v, (*path, i), is_phrase)
+        elif isinstance(value, str) and is_phrase(path):
+            try:
+                compile_phrase(value)
+            except PatternError as exc:
+                report(name, path, f"{value!r}: {exc}")
+
+    phrase_keys = {"phrases", "keywords", "context", "exclude", "ignore", "negators", "conditions",
+                   "reporting_verbs", "refer_back", "historical_markers"}
+    for name in ("topics", "stances", "language"):
+        walk(name, docs[name].data, (), lambda p: any(k in phrase_keys for k in p if isinstance(k, str)))

@@ -1,0 +1,78 @@
+"""Statements of one item x stored positions -> new positions and shifts. Pure.
+
+Rules (see rules/README.md):
+- Only an actor's own current (non-historical) words set a position; recalled past statements
+  never do, and never alert.
+- When one item carries several current stances of one actor on one topic, the most specific
+  wins among the statements within reach of the most confident one: a condition refines "not
+  ruling it out" (`conditional` over `open`), and a clear yes or no outweighs it.
+- The first position is a baseline, not a shift. An item older than the current position does
+  not overwrite it. A different stance from a newer item is a shift, and becomes the position.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from bot.models import Position, Shift, Statement
+
+# Which stance an item states when it states several (most specific first).
+PRECEDENCE = ("conditional", "supports", "opposes", "open")
+WITHIN_REACH = 0.8
+
+
+@dataclass(frozen=True)
+class Decision:
+    position: Position | None   # the new position to store (None: keep the stored one)
+    shift: Shift | None
+
+
+def item_stance(found: Iterable[Statement], labels: tuple[str, ...] = ()) -> Statement | None:
+    """The one statement that stands for an item's view of one actor on one topic."""
+    current = [s for s in found if not s.historical]
+    if not current:
+        return None
+    best = max(s.confidence for s in current)
+    contenders = [s for s in current if s.confidence >= WITHIN_REACH * best]
+    order = [*PRECEDENCE, *(label for label in labels if label not in PRECEDENCE)]
+
+    def rank(s: Statement) -> tuple[int, float]:
+        return (order.index(s.stance) if s.stance in order else len(order), -s.confidence)
+
+    return min(contenders, key=rank)
+
+
+def by_actor_topic(found: Iterable[Statement]) -> dict[tuple[str, str], list[Statement]]:
+    groups: dict[tuple[str, str], list[Statement]] = {}
+    for s in found:
+        groups.setdefault((s.actor_id, s.topic), []).append(s)
+    return groups
+
+
+def as_position(s: Statement) -> Position:
+    return Position(actor_id=s.actor_id, actor_name=s.actor_name, country=s.country,
+                    topic=s.topic, stance=s.stance, since=s.published, evidence=s.evidence,
+                    url=s.url, item_guid=s.item_guid, confidence=s.confidence)
+
+
+def decide(previous: Position | None, statement: Statement | None,
+           labels: tuple[str, ...]) -> Decision:
+    """What one item's statement does to the stored position."""
+    if statement is None or statement.historical:
+        return Decision(None, None)
+    if previous is None:
+        return Decision(as_position(statement), None)
+    if statement.published < previous.since:
+        return Decision(None, None)
+    if statement.stance == previous.stance:
+        return Decision(None, None)
+    magnitude = magnitude_of(previous.stance, statement.stance, labels)
+    return Decision(as_position(statement), Shift(statement, previous, magnitude))
+
+
+def magnitude_of(a: str, b: str, labels: tuple[str, ...]) -> int:
+    """Steps between two stances on the ordered scale (1 = a half flip, 2+ = a full flop)."""
+    if a in labels and b in labels:
+        return abs(labels.index(a) - labels.index(b))
+    return 1
