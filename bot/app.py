@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 from collections.abc import Callable, Iterable
@@ -192,7 +193,7 @@ class App:
             summary.items += 1
             try:
                 outcome = self.pipeline.process(item)
-            except Exception:  # noqa: BLE001 - one bad item must not stop the feed
+            except Exception:
                 log.exception("item failed: feed_url=%s guid=%s", spec.url, item.guid)
                 continue
             if not outcome.duplicate:
@@ -255,10 +256,8 @@ class App:
         """Poll and deliver on a schedule until stopped (Ctrl-C / SIGTERM)."""
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
-            try:
+            with contextlib.suppress(NotImplementedError, RuntimeError):  # non-Unix
                 loop.add_signal_handler(sig, self.stop)
-            except (NotImplementedError, RuntimeError):  # pragma: no cover - non-Unix
-                pass
         services = [d for d in self.destinations.values() if hasattr(d, "start")]
         for service in services:
             await service.start()  # type: ignore[attr-defined]
@@ -275,7 +274,7 @@ class App:
             for service in reversed(services):
                 try:
                     await service.stop()  # type: ignore[attr-defined]
-                except Exception:  # noqa: BLE001 - stopping must go on
+                except Exception:
                     log.exception("stopping a chat service failed")
             log.info("stopped")
 

@@ -191,7 +191,7 @@ def read_items(paths: Sequence[str]) -> list[Item]:
     return sorted(items, key=lambda i: i.published)
 
 
-def replay(rules: RuleSet, store: Store, items: list[Item]):  # noqa: ANN201 - generator
+def replay(rules: RuleSet, store: Store, items: list[Item]):
     """Process items as if live; yields (item, statements, shift records)."""
     pipeline = Pipeline(rules, store, platforms=(), clock=utcnow)
     for item in items:

@@ -15,8 +15,10 @@ import feedparser
 
 from bot.models import Item
 
-_BLOCK_TAGS = frozenset("p br div li ul ol h1 h2 h3 h4 h5 h6 blockquote tr table section article "
-                        "figcaption figure header footer pre hr".split())
+_BLOCK_TAGS = frozenset("""
+p br div li ul ol h1 h2 h3 h4 h5 h6 blockquote tr table section article figcaption figure header
+footer pre hr
+""".split())
 _SKIP_TAGS = frozenset({"script", "style", "noscript", "template"})
 
 
@@ -61,7 +63,7 @@ def html_to_text(value: str) -> str:
             parser.feed(value)
             parser.close()
             text = "".join(parser.parts)
-        except Exception:  # noqa: BLE001 - malformed markup falls back to crude stripping
+        except Exception:
             text = html.unescape(re.sub(r"<[^>]*>", " ", value))
     lines = [" ".join(line.split()) for line in text.replace("\r", "\n").split("\n")]
     return "\n".join(line for line in lines if line)
@@ -100,7 +102,7 @@ def parse_feed(body: bytes, feed_url: str, *, now: datetime,
     """Parse `body`; entries without a date get `now`. Never raises on bad input."""
     try:
         parsed = feedparser.parse(body, response_headers=headers or {})
-    except Exception as exc:  # noqa: BLE001 - feedparser is robust, but a feed is hostile input
+    except Exception as exc:
         return ParsedFeed([], "", None, f"cannot parse: {exc}")
     feed = parsed.get("feed", {}) or {}
     entries = parsed.get("entries", []) or []

@@ -84,14 +84,11 @@ class Extractor:
                                  if m and m.actor_id and m.kind in {"name", "role", "bare-role"})
             named = frozenset(m.actor_id for m in resolved.values() if m and m.actor_id)
             if reports:
-                last_report, last_actors = speakers_of[-1]
+                last_actors = speakers_of[-1][1]
                 ctx.last_speaker = last_actors[0] if last_actors else None
                 ctx.last_speaker_paragraph = s.paragraph
                 if s.quotes:
                     quote_speaker = (tuple(last_actors), s.paragraph) if last_actors else None
-            if s.paragraph != prev_paragraph and not s.starts_in_quote:
-                quote_speaker = quote_speaker if quote_speaker and quote_speaker[1] == s.paragraph \
-                    else quote_speaker
 
             time = self.history.read(lower, day, list(s.quotes))
             time = self._inherit_time(time, s, reports, speakers_of, last_time, prev_time,

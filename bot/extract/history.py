@@ -15,9 +15,10 @@ from bot.extract.patterns import compile_phrases
 from bot.rules import RuleSet
 
 _MONTHS = {m: i + 1 for i, m in enumerate(
-    ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"])}
+    "january february march april may june july august september october november december".split())}
 _MONTH_ABBR = {m[:3]: i for m, i in _MONTHS.items()} | {"sept": 9}
-_MONTH_RX = "|".join(sorted([*_MONTHS, *(f"{k}\\.?" for k in _MONTH_ABBR)], key=len, reverse=True))
+_MONTH_RX = "|".join(
+    sorted([*_MONTHS, *(f"{k}\\.?" for k in _MONTH_ABBR)], key=len, reverse=True))
 _NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
             "several": 3, "few": 3, "ten": 10}
 _DATE = re.compile(

@@ -7,10 +7,15 @@ not end a sentence; quotations may run over several sentences and paragraphs.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
-_ABBREVIATIONS = frozenset(["mr", "mrs", "ms", "dr", "prof", "gen", "lt", "col", "maj", "capt", "sgt", "sen", "rep", "gov", "pres", "st", "jr", "sr", "no", "nos", "vs", "etc", "inc", "ltd", "co", "corp", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "mt", "ft", "adm", "cmdr", "gov", "rev", "hon", "u.s", "u.k", "u.n", "e.u", "a.m", "p.m", "dept", "est", "approx", "fig", "ca", "cf", "al"])
+_ABBREVIATIONS = frozenset("""
+mr mrs ms dr prof gen lt col maj capt sgt sen rep gov pres st jr sr no nos vs etc inc ltd co
+corp jan feb mar apr jun jul aug sep sept oct nov dec mt ft adm cmdr gov rev hon u.s u.k u.n e.u
+a.m p.m dept est approx fig ca cf al
+""".split())
 
 # A sentence ends at . ! or ? (closing quotes and brackets may follow), then white space,
 # then something that can start a sentence.
@@ -93,7 +98,7 @@ def split_sentences(text: str, *, title: str = "") -> list[Sentence]:
                 continue
             starts.append(end)
         starts.append(len(block))
-        for a, b in zip(starts, starts[1:], strict=False):
+        for a, b in itertools.pairwise(starts):
             raw = block[a:b]
             lead = len(raw) - len(raw.lstrip())
             body = raw.strip()

@@ -26,12 +26,26 @@ CONFIDENCE = {
 }
 INSTITUTIONAL = frozenset({"voice", "institution", "country"})
 
-_SKIP = frozenset(["has", "have", "had", "is", "was", "were", "also", "further", "again", "already", "repeatedly", "previously", "then", "later", "now", "quickly", "once", "recently", "earlier", "publicly", "firmly", "reportedly", "categorically", "not", "would", "will", "did", "does", "do", "been", "clearly", "swiftly", "initially", "explicitly", "strongly", "even", "still", "n't", "has", "had", "since"])
-_FRONTED = frozenset(["in", "on", "at", "after", "shortly", "soon", "earlier", "later", "speaking", "asked", "responding", "despite", "following", "during", "last", "this", "meanwhile", "however", "but", "and", "yet", "still", "when", "while", "before", "addressing", "writing", "in", "an", "interview"])
-_AUXILIARIES = frozenset("""is are was were has have had will would could can cannot should must
-may might does did remains remained stands stood won't isn't wasn't hasn't doesn't didn't wouldn't
-also""".split())
+_SKIP = frozenset("""
+has have had is was were also further again already repeatedly previously then later now quickly
+once recently earlier publicly firmly reportedly categorically not would will did does do been
+clearly swiftly initially explicitly strongly even still n't has had since both all jointly each
+together
+""".split())
+_FRONTED = frozenset("""
+in on at after shortly soon earlier later speaking asked responding despite following during
+last this meanwhile however but and yet still when while before addressing writing in an
+interview
+""".split())
+_AUXILIARIES = frozenset("""
+is are was were has have had will would could can cannot should must may might does did remains
+remained stands stood won't isn't wasn't hasn't doesn't didn't wouldn't also
+""".split())
+_WHEN = frozenset("""
+monday tuesday wednesday thursday friday saturday sunday week month weekend morning evening
+""".split())
 _INVERSION_FILLER = frozenset({"the", "of", "and", ","})
+_INFINITIVE_OR_PASSIVE = re.compile(r"(?:\bto|\bbe|\bbeen|\bbeing)\s+$")  # "to say", "be ruled out"
 _TOKEN = re.compile(r"[\w'.-]+|[^\w\s]")
 
 
@@ -242,7 +256,7 @@ class SpeakerFinder:
         out: list[Report] = []
         verbs = [m for m in (self._verb_rx.finditer(lower) if self._verb_rx else ())
                  if not sentence.inside_quote(m.start())
-                 and not lower[max(0, m.start() - 3):m.start()].endswith("to ")
+                 and not _INFINITIVE_OR_PASSIVE.search(lower[max(0, m.start() - 7):m.start()])
                  and not any(x.start <= m.start() < x.end for x in mentions)]
         for v in verbs:
             speakers, how = self._subject(v.start(), v.end(), lower, tokens, mentions, sentence, out)
@@ -283,9 +297,16 @@ class SpeakerFinder:
                  ) -> tuple[list[Mention] | None, str]:
         idx = next((i for i, t in enumerate(tokens) if t[0] >= vs), len(tokens))
         j = idx - 1
-        while j >= 0 and (tokens[j][2] in _SKIP or (tokens[j][2].endswith("ly")
-                                                    and len(tokens[j][2]) > 4)):
-            j -= 1
+        while j >= 0:
+            word = tokens[j][2]
+            if word in _SKIP or (word.endswith("ly") and len(word) > 4):
+                j -= 1
+            elif word in _WHEN and j > 0 and tokens[j - 1][2] in {"on", "this", "last", "on the"}:
+                j -= 2  # "Scholz on Sunday ruled out", "Macron last week said"
+            elif word in {"today", "yesterday", "tonight"}:
+                j -= 1
+            else:
+                break
         verb = lower[vs:ve]
         participle = verb.split()[0].endswith("ing")
         if j >= 0:

@@ -56,7 +56,7 @@ class Store:
             Path(self.url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         try:
             self.engine: Engine = create_engine(self.url, future=True, pool_pre_ping=True)
-        except Exception as exc:  # noqa: BLE001 - bad URL or missing driver: the user's to fix
+        except Exception as exc:
             raise BotError(f"database {self._safe_url()}: {exc}") from None
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
@@ -67,7 +67,7 @@ class Store:
         try:
             from sqlalchemy.engine import make_url
             return make_url(self.url).render_as_string(hide_password=True)
-        except Exception:  # noqa: BLE001
+        except Exception:
             return "(invalid URL)"
 
     def migrate(self) -> None:

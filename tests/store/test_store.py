@@ -1,0 +1,80 @@
+"""The store contract, on every backend: items once, positions, shifts and the outbox."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.app import Pipeline
+from bot.models import Item
+from bot.rules import RuleSet
+from bot.store import Store
+
+T0 = datetime(2024, 3, 1, 12, tzinfo=UTC)
+
+
+def item(guid: str, text: str, day: int, feed: str = "feed-a", url: str = "") -> Item:
+    return Item(feed, guid, url or f"https://example.org/{guid}", "", text, T0.replace(day=day))
+
+
+OPEN = "Emmanuel Macron said sending Western troops to Ukraine cannot be ruled out."
+CONDITIONAL = "Emmanuel Macron said France would send troops to Ukraine if the front collapsed."
+
+
+def test_migrations_are_repeatable(store: Store) -> None:
+    store.migrate()
+    assert store.outbox_counts() == {}
+
+
+def test_an_item_is_processed_once_even_from_two_feeds(store: Store, rules: RuleSet) -> None:
+    pipeline = Pipeline(rules, store, clock=lambda: T0)
+    first = pipeline.process(item("a1", OPEN, 1))
+    again = pipeline.process(item("a1", OPEN, 1))
+    elsewhere = pipeline.process(item("other-guid", OPEN, 1, feed="feed-b",
+                                      url="https://example.org/a1"))
+    assert first.statements and not first.duplicate
+    assert again.duplicate and elsewhere.duplicate
+    assert len(store.history("emmanuel-macron")) == len(first.statements)
+
+
+def test_a_shift_is_queued_once_per_destination(store: Store, rules: RuleSet) -> None:
+    pipeline = Pipeline(rules, store, clock=lambda: T0 + timedelta(days=10))
+    pipeline.process(item("b1", OPEN, 1))
+    outcome = pipeline.process(item("b2", CONDITIONAL, 5))
+    assert len(outcome.shift_ids) == 1
+    record = store.shift_record(outcome.shift_ids[0])
+    assert (record["from_stance"], record["to_stance"]) == ("open", "conditional")
+    assert record["prev_item_guid"] == "b1"
+    due = store.due(T0 + timedelta(days=10))
+    assert [r.destination for r in due] == ["console"]
+    with store.begin() as conn:
+        store.enqueue(conn, outcome.shift_ids[0], "console", T0)
+    assert len(store.due(T0 + timedelta(days=10))) == 1
+
+
+def test_positions_are_kept_per_country(store: Store, rules: RuleSet) -> None:
+    pipeline = Pipeline(rules, store, clock=lambda: T0)
+    pipeline.process(item("c1", OPEN, 1))
+    [position] = store.positions(country="FR")
+    assert (position.actor_name, position.stance, position.since) == (
+        "Emmanuel Macron", "open", T0.replace(day=1))
+    assert store.positions(country="DE") == []
+
+
+def test_delivery_bookkeeping(store: Store, rules: RuleSet) -> None:
+    pipeline = Pipeline(rules, store, clock=lambda: T0)
+    pipeline.process(item("d1", OPEN, 1))
+    shift_id = pipeline.process(item("d2", CONDITIONAL, 2)).shift_ids[0]
+    [row] = store.due(T0)
+    store.mark_failed(row.id, "boom", retry_at=T0 + timedelta(minutes=5))
+    assert store.due(T0) == []
+    assert [r.shift_id for r in store.due(T0 + timedelta(minutes=5))] == [shift_id]
+    store.mark_sent(row.id, T0)
+    assert store.outbox_counts() == {"sent": 1}
+
+
+def test_subscriptions(store: Store) -> None:
+    store.subscribe("telegram", "42", ["troops-to-ukraine"], T0)
+    store.subscribe("telegram", "42", ["FR"], T0)
+    assert store.subscriptions(platform="telegram") == [("telegram", "42", ["FR"])]
+    assert store.unsubscribe("telegram", "42")
+    assert store.subscriptions() == []
