@@ -122,12 +122,11 @@ class Extractor:
         refer = self.topics.refer_back.search(lower) if self.topics.refer_back else None
         for topic in possible:
             prev = on_topic.get(topic)
-            if prev is None or s.index - prev[0] != 1 or s.paragraph - prev[1] > 1:
+            if prev is None or s.paragraph - prev[1] > 1 or self.topics.excluded(lower, topic):
                 continue
-            if self.topics.excluded(lower, topic):
-                continue
-            same_speaker = bool(speaker_ids) and speaker_ids <= prev[2]
-            if refer or same_speaker:
+            adjacent = s.index - prev[0] == 1
+            same_speaker = bool(speaker_ids) and speaker_ids <= prev[2] and s.index - prev[0] <= 2
+            if (refer and adjacent) or same_speaker:
                 why = f"refers back with {refer.group(0)!r}" if refer else "same speaker goes on"
                 trace.carried.append(f"{topic}: {why}")
                 out.append(TopicHit(topic, ()))

@@ -1,0 +1,452 @@
+"""The Slack service: slash commands through a slack-bolt asyncio app, alerts via chat.postMessage.
+
+HTTP mode (default) serves `/slack/events` from an aiohttp server started inside the running
+event loop; bolt verifies every request with SLACK_SIGNING_SECRET (a bad or stale signature
+gets 401 and nothing runs). With SLACK_APP_TOKEN set, Socket Mode is used instead.
+
+Commands: `/positions <country> [topic]` and
+`/shiftwatch subscribe [filters] | unsubscribe | list | history <actor> [topic] | topics | help`.
+Every command is acknowledged at once; the answer goes to the command's response URL.
+All text from feeds and rules is escaped for mrkdwn (`slack_escape`).
+
+Environment (read once, in the constructor): SLACK_SIGNING_SECRET, SLACK_APP_TOKEN,
+SLACK_HOST (default 0.0.0.0), SLACK_PORT (default 3000; 0 picks a free port),
+SLACK_ALLOWED_TEAMS and SLACK_ALLOWED_CHANNELS (comma-separated; empty means no limit).
+The bot token comes from settings.slack_token and never appears in logs or error messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import difflib
+import logging
+import os
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.errors import BotError, DeliveryError, UsageError
+from bot.lookup import country_display, resolve_actor, resolve_country, resolve_topic
+from bot.render import AlertView, shift_slack, slack_escape
+from bot.rules import RuleSet
+from bot.settings import Settings
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+#: Slack's answers to chat.postMessage that mean the channel will never take our posts.
+PERMANENT_ERRORS = frozenset({"channel_not_found", "not_in_channel", "is_archived"})
+FLOP_FILTERS = ("flop", "full-flop", "magnitude:2")
+MAX_ANSWER_CHARS = 12_000  # well under Slack's 40k limit, and still readable
+MAX_QUOTE_CHARS = 500
+HISTORY_LIMIT = 10
+
+Respond = Callable[..., Awaitable[Any]]
+
+USAGE = (
+    "*shiftwatch* follows what leaders say on tracked topics and tells you when a stance shifts.\n"
+    "• `/positions <country> [topic]`: where a country's leaders stand now\n"
+    "• `/shiftwatch subscribe [filters]`: post shifts in this channel; filters are topics,"
+    " countries, actors or `flop` (big shifts only), e.g. `subscribe france flop`\n"
+    "• `/shiftwatch unsubscribe`: stop posting here\n"
+    "• `/shiftwatch list`: this channel's subscription\n"
+    "• `/shiftwatch history <actor> [topic]`: an actor's recent statements\n"
+    "• `/shiftwatch topics`: the tracked topics\n"
+    "• `/shiftwatch help`: this text"
+)
+POSITIONS_USAGE = ("Usage: `/positions <country> [topic]`, e.g. `/positions france` or"
+                   " `/positions FR troops-to-ukraine`. `/shiftwatch topics` lists the topics.")
+SUBCOMMANDS = ("subscribe", "unsubscribe", "list", "history", "topics", "help")
+REFUSAL = ("Sorry, shiftwatch is not enabled in this workspace or channel."
+           " Ask the person who runs it to allow it here.")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _csv(value: str | None) -> frozenset[str]:
+    return frozenset(v.strip() for v in (value or "").split(",") if v.strip())
+
+
+class SlackService:
+    """Answers slash commands and delivers `slack:<channel_id>` alerts."""
+
+    prefix = "slack"
+    min_interval = 1.0  # seconds between two posts to one channel (Slack allows about 1/s)
+
+    def __init__(self, settings: Settings, store: Store, rules: RuleSet, *,
+                 env: Mapping[str, str] | None = None,
+                 clock: Callable[[], datetime] = utcnow):
+        if not settings.slack_token:
+            raise BotError("SLACK_BOT_TOKEN is not set")
+        env = os.environ if env is None else env
+        self.settings = settings
+        self.store = store
+        self.rules = rules
+        self.clock = clock
+        self.signing_secret = env.get("SLACK_SIGNING_SECRET") or ""
+        self.app_token = env.get("SLACK_APP_TOKEN") or None
+        self.host = env.get("SLACK_HOST") or "0.0.0.0"
+        port = env.get("SLACK_PORT") or "3000"
+        try:
+            self.port = int(port)
+        except ValueError:
+            raise BotError(f"SLACK_PORT must be a port number, not {port!r}") from None
+        self.allowed_teams = _csv(env.get("SLACK_ALLOWED_TEAMS"))
+        self.allowed_channels = _csv(env.get("SLACK_ALLOWED_CHANNELS"))
+        self._token = settings.slack_token
+        self._client: AsyncWebClient | None = None
+        self._bolt: Any = None  # slack_bolt.async_app.AsyncApp, built in start()
+        self._runner: web.AppRunner | None = None
+        self._socket: Any = None  # AsyncSocketModeHandler
+        self._own_team: str | None = None
+        self._last_sent: dict[str, float] = {}
+        self._blocked_until: dict[str, float] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    # ------------------------------------------------------------------ lifecycle
+
+    @property
+    def socket_mode(self) -> bool:
+        return self.app_token is not None
+
+    @property
+    def client(self) -> AsyncWebClient:
+        """The Web API client, made on first use (send() may run without start())."""
+        if self._client is None:
+            self._client = AsyncWebClient(token=self._token, base_url=self.settings.slack_api_url,
+                                          timeout=15)
+        return self._client
+
+    def build_app(self) -> Any:
+        """The bolt app with this service's commands (made once)."""
+        if self._bolt is None:
+            from slack_bolt.async_app import AsyncApp
+
+            app = AsyncApp(client=self.client, signing_secret=self.signing_secret,
+                           name="shiftwatch", logger=logging.getLogger("bot.chat.slack.bolt"))
+            app.command("/positions")(self._on_positions)
+            app.command("/shiftwatch")(self._on_shiftwatch)
+            self._bolt = app
+        return self._bolt
+
+    def build_socket_handler(self) -> Any:
+        """The Socket Mode handler (needs a running loop: its client opens a session)."""
+        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+        return AsyncSocketModeHandler(self.build_app(), self.app_token)
+
+    async def start(self) -> None:
+        app = self.build_app()
+        if self.socket_mode:
+            self._socket = self.build_socket_handler()
+            await self._socket.connect_async()
+            log.info("slack: connected in Socket Mode")
+            return
+        if not self.signing_secret:
+            raise BotError("SLACK_SIGNING_SECRET is not set: it is needed to verify Slack's"
+                           " requests in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)")
+        web_app = web.Application()
+
+        async def events(request: web.Request) -> web.Response:
+            from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+
+            return await to_aiohttp_response(await app.async_dispatch(
+                await to_bolt_request(request)))
+
+        web_app.router.add_post(EVENTS_PATH, events)
+        runner = web.AppRunner(web_app, access_log=None)
+        await runner.setup()
+        try:
+            await web.TCPSite(runner, self.host, self.port).start()
+        except OSError as exc:
+            await runner.cleanup()
+            raise BotError(f"slack: cannot listen on {self.host}:{self.port}: {exc}") from None
+        self._runner = runner
+        self.port = runner.addresses[0][1]  # the real port when SLACK_PORT=0
+        log.info("slack: listening on http://%s:%d%s", self.host, self.port, EVENTS_PATH)
+
+    async def stop(self) -> None:
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            await runner.cleanup()
+        socket, self._socket = self._socket, None
+        if socket is not None:
+            await socket.close_async()
+
+    # ------------------------------------------------------------------ access
+
+    def allowed(self, team_id: str | None, channel_id: str | None) -> bool:
+        if self.allowed_teams and team_id not in self.allowed_teams:
+            return False
+        return not (self.allowed_channels and channel_id not in self.allowed_channels)
+
+    # ------------------------------------------------------------------ commands
+
+    async def _on_positions(self, ack: Callable[..., Awaitable[Any]], command: dict[str, Any],
+                            respond: Respond) -> None:
+        await ack()
+        await self._answer(command, respond, self.positions_answer)
+
+    async def _on_shiftwatch(self, ack: Callable[..., Awaitable[Any]], command: dict[str, Any],
+                             respond: Respond) -> None:
+        await ack()
+        await self._answer(command, respond, self.shiftwatch_answer)
+
+    async def _answer(self, command: dict[str, Any], respond: Respond,
+                      answer: Callable[[str, str], str]) -> None:
+        team, channel = command.get("team_id"), command.get("channel_id")
+        if not self.allowed(team, channel):
+            log.info("slack: refused %s from team=%s channel=%s", command.get("command"), team,
+                     channel)
+            await respond(text=REFUSAL, response_type="ephemeral")
+            return
+        try:
+            text = answer((command.get("text") or "").strip(), channel or "")
+        except BotError as exc:
+            text = slack_escape(str(exc))
+        except Exception:
+            log.exception("slack: command failed: %s", command.get("command"))
+            text = "Sorry, something went wrong. Please try again later."
+        await respond(text=_cap(text), response_type="ephemeral")
+
+    def positions_answer(self, text: str, channel: str = "") -> str:
+        if not text or text.lower() in {"help", "-h", "--help"}:
+            return POSITIONS_USAGE
+        country, topic = _head_and_tail(
+            text, lambda q: resolve_country(q, self.rules), lambda q: resolve_topic(q, self.rules))
+        where = slack_escape(country_display(country, self.rules))
+        found = self.store.positions(country=country, topic=topic)
+        about = f" on _{slack_escape(topic)}_" if topic else ""
+        if not found:
+            return f"No positions recorded for {where}{about} yet."
+        lines = [f"*Positions of {where}{about}*"]
+        for p in found:
+            lines.append(
+                f"• *{slack_escape(p.actor_name)}* on _{slack_escape(p.topic)}_:"
+                f" *{slack_escape(p.stance)}* since {p.since:%Y-%m-%d}\n"
+                f"> {_quote(p.evidence)}\n{_link(p.url, p.item_guid)}")
+        return "\n".join(lines)
+
+    def shiftwatch_answer(self, text: str, channel: str) -> str:
+        word, _, rest = text.partition(" ")
+        word, rest = word.lower(), rest.strip()
+        if word in {"", "help", "-h", "--help"}:
+            return USAGE
+        if word == "subscribe":
+            filters = self.parse_filters(rest)
+            self.store.subscribe(self.prefix, channel, filters, self.clock())
+            what = ("matching " + ", ".join(f"`{slack_escape(f)}`" for f in filters)
+                    if filters else "all")
+            return f"Subscribed: this channel will get {what} stance shifts."
+        if word == "unsubscribe":
+            if self.store.unsubscribe(self.prefix, channel, note="unsubscribed in Slack"):
+                return "Unsubscribed: no more alerts in this channel."
+            return "This channel was not subscribed."
+        if word == "list":
+            for _, chat_id, filters in self.store.subscriptions(platform=self.prefix):
+                if chat_id == channel:
+                    shown = ", ".join(f"`{slack_escape(f)}`" for f in filters) or "everything"
+                    return f"This channel is subscribed to: {shown}."
+            return "This channel is not subscribed. Try `/shiftwatch subscribe`."
+        if word == "topics":
+            return "*Tracked topics*\n" + "\n".join(
+                f"• `{slack_escape(t.id)}`: {slack_escape(t.name)}"
+                for t in self.rules.topics.values())
+        if word == "history":
+            return self.history_answer(rest)
+        close = difflib.get_close_matches(word, SUBCOMMANDS, n=1, cutoff=0.6)
+        hint = f" Did you mean `{close[0]}`?" if close else ""
+        return f"Unknown command `{slack_escape(word)}`.{hint}\n\n{USAGE}"
+
+    def history_answer(self, text: str) -> str:
+        if not text:
+            return "Usage: `/shiftwatch history <actor> [topic]`, e.g. `history macron`."
+        actor, topic = _head_and_tail(
+            text, lambda q: resolve_actor(q, self.rules), lambda q: resolve_topic(q, self.rules))
+        rows = self.store.history(actor.id, topic, limit=HISTORY_LIMIT)
+        about = f" on _{slack_escape(topic)}_" if topic else ""
+        if not rows:
+            return f"No statements recorded for {slack_escape(actor.name)}{about} yet."
+        lines = [f"*Latest statements of {slack_escape(actor.name)}{about}*"]
+        for r in rows:
+            day = r["published"].strftime("%Y-%m-%d") if r["published"] else "?"
+            past = " (recalled)" if r.get("historical") else ""
+            lines.append(f"• {day} _{slack_escape(r['topic'])}_: *{slack_escape(r['stance'])}*"
+                         f"{past}\n> {_quote(r['evidence'])}\n{_link(r['url'], r['item_guid'])}")
+        return "\n".join(lines)
+
+    def parse_filters(self, text: str) -> list[str]:
+        """Filters as subscription_matches reads them: topic ids, country codes, actor ids,
+        `flop`. Multi-word names work as typed ("france emmanuel macron flop"): the longest
+        run of words that names something wins; commas may separate filters too."""
+        out: list[str] = []
+        for chunk in text.replace(",", " , ").split(","):
+            words = chunk.split()
+            start = 0
+            while start < len(words):
+                for end in range(len(words), start, -1):
+                    try:
+                        out.append(self._filter(" ".join(words[start:end])))
+                    except UsageError:
+                        if end == start + 1:
+                            raise self._filter_error(words[start]) from None
+                        continue
+                    start = end
+                    break
+        return list(dict.fromkeys(out))
+
+    def _filter(self, words: str) -> str:
+        low = words.lower()
+        if low in FLOP_FILTERS or low in self.rules.topics:
+            return low
+        try:
+            return resolve_country(words, self.rules)
+        except UsageError:
+            return resolve_actor(words, self.rules).id
+
+    def _filter_error(self, words: str) -> UsageError:
+        """The best suggestion for words that name nothing: a topic, a country, an actor."""
+        low = words.lower()
+        hints = difflib.get_close_matches(low, list(self.rules.topics), n=1, cutoff=0.6)
+        for resolve in (resolve_country, resolve_actor):
+            try:
+                resolve(words, self.rules)
+            except UsageError as exc:
+                if "Did you mean" in str(exc):
+                    hints.append(str(exc).split("Did you mean", 1)[1].strip(" ?."))
+        hint = f" Did you mean {hints[0]}?" if hints else ""
+        return UsageError(f"unknown filter {words!r}: use a topic, a country, an actor or"
+                          f" 'flop'.{hint}")
+
+    # ------------------------------------------------------------------ alerts
+
+    async def send(self, target: str, alert: AlertView) -> None:
+        if self.allowed_channels and target not in self.allowed_channels:
+            raise DeliveryError(f"slack channel {target} is not in SLACK_ALLOWED_CHANNELS",
+                                permanent=True)
+        if self.allowed_teams:
+            await self._check_team()
+        text, blocks = shift_slack(alert)
+        lock = self._locks.setdefault(target, asyncio.Lock())
+        async with lock:
+            now = time.monotonic()
+            blocked = self._blocked_until.get(target, 0.0) - now
+            if blocked > 0:
+                raise DeliveryError(f"slack channel {target}: rate limited", retry_after=blocked)
+            wait = self._last_sent.get(target, -1e9) + self.min_interval - now
+            if wait > 0:
+                await asyncio.sleep(wait)
+            try:
+                await self.client.chat_postMessage(channel=target, text=text, blocks=blocks,
+                                                   unfurl_links=False, unfurl_media=False)
+            except SlackApiError as exc:
+                error = self._api_error(exc, f"chat.postMessage to {target}")
+                if error.retry_after:
+                    self._blocked_until[target] = time.monotonic() + error.retry_after
+                raise error from None
+            except (SlackClientError, aiohttp.ClientError, TimeoutError, OSError) as exc:
+                raise DeliveryError(self._redact(
+                    f"slack chat.postMessage to {target}: {type(exc).__name__}: {exc}")) from None
+            finally:
+                self._last_sent[target] = time.monotonic()
+
+    async def _check_team(self) -> None:
+        """Posting is limited to the allowed workspaces too: ask once which one the token is in."""
+        if self._own_team is None:
+            try:
+                answer = await self.client.auth_test()
+            except SlackApiError as exc:
+                raise self._api_error(exc, "auth.test") from None
+            except (SlackClientError, aiohttp.ClientError, TimeoutError, OSError) as exc:
+                raise DeliveryError(self._redact(
+                    f"slack auth.test: {type(exc).__name__}: {exc}")) from None
+            self._own_team = str(answer.get("team_id") or "")
+        if self._own_team not in self.allowed_teams:
+            raise DeliveryError(f"slack workspace {self._own_team} is not in SLACK_ALLOWED_TEAMS")
+
+    def _api_error(self, exc: SlackApiError, what: str) -> DeliveryError:
+        response = exc.response
+        data = getattr(response, "data", None)
+        error = str(data.get("error") or "") if isinstance(data, dict) else ""
+        status = getattr(response, "status_code", None) or getattr(response, "status", None) or 0
+        message = self._redact(f"slack {what}: {error or 'unexpected answer'} (HTTP {status})")
+        if error == "ratelimited" or status == 429:
+            return DeliveryError(message, retry_after=_retry_after(response))
+        if error in PERMANENT_ERRORS:
+            return DeliveryError(message, permanent=True)
+        return DeliveryError(message)  # 5xx, fatal_error, token trouble...: try again later
+
+    def _redact(self, text: str) -> str:
+        for secret in (self._token, self.app_token, self.signing_secret):
+            if secret:
+                text = text.replace(secret, "[redacted]")
+        return text
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _retry_after(response: Any) -> float:
+    headers = getattr(response, "headers", None) or {}
+    value = None
+    try:
+        for key in ("Retry-After", "retry-after"):
+            value = headers.get(key)
+            if value is not None:
+                break
+        if value is None:
+            value = next((v for k, v in headers.items() if str(k).lower() == "retry-after"), None)
+    except AttributeError:
+        value = None
+    if isinstance(value, list):
+        value = value[0] if value else None
+    try:
+        return max(1.0, float(value)) if value is not None else 30.0
+    except (TypeError, ValueError):
+        return 30.0
+
+
+def _head_and_tail(text: str, head: Callable[[str], Any], tail: Callable[[str], Any]
+                   ) -> tuple[Any, Any]:
+    """`<head words> [tail word]`: the whole text as the head first, then the last word as the
+    tail; errors name the head as typed unless only the tail was wrong."""
+    try:
+        return head(text), None
+    except UsageError as whole_error:
+        first, _, last = text.rpartition(" ")
+        if not first:
+            raise
+        try:
+            value = head(first.strip())
+        except UsageError:
+            raise whole_error from None
+        return value, tail(last)
+
+
+def _quote(text: str) -> str:
+    text = " ".join((text or "").split())
+    if len(text) > MAX_QUOTE_CHARS:
+        text = text[:MAX_QUOTE_CHARS - 1] + "…"
+    return slack_escape(text)
+
+
+def _link(url: str, guid: str) -> str:
+    if url and url.startswith(("http://", "https://")):
+        return f"<{slack_escape(url)}|source>"
+    return slack_escape(url or guid or "")
+
+
+def _cap(text: str) -> str:
+    if len(text) <= MAX_ANSWER_CHARS:
+        return text
+    cut = text.rfind("\n• ", 0, MAX_ANSWER_CHARS - 40)
+    return text[:cut if cut > 0 else MAX_ANSWER_CHARS - 40] + "\n…(more not shown)"
