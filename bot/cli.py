@@ -163,7 +163,16 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
     app = _live_app(settings)
-    summary = asyncio.run(app.poll_once(force=True))
+
+    async def once():
+        try:
+            return await app.poll_once(force=True)
+        finally:
+            for destination in app.destinations.values():
+                if hasattr(destination, "stop"):
+                    await destination.stop()
+
+    summary = asyncio.run(once())
     print(summary.line())
     return 0
 

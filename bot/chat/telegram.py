@@ -1,0 +1,606 @@
+"""The Telegram service: answers commands and delivers alerts queued for `telegram:<chat_id>`.
+
+python-telegram-bot v22 (asyncio) runs in the same event loop as the scheduler. Long polling
+by default; a webhook when TELEGRAM_WEBHOOK_URL is set (needs the PTB [webhooks] extra).
+
+Environment (read once, in `TelegramService.__init__`):
+  TELEGRAM_ALLOWED_CHATS   comma-separated chat ids allowed to use the bot (empty: everyone)
+  TELEGRAM_WEBHOOK_URL     public HTTPS URL of the webhook (unset: long polling)
+  TELEGRAM_WEBHOOK_PORT    local port the webhook server listens on (default 8443)
+  TELEGRAM_WEBHOOK_SECRET  secret token Telegram sends with every webhook request (optional)
+
+The bot token never appears in a log line or an error message: every text that could carry
+it (an exception from the HTTP layer, a URL) goes through `_redact`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import importlib.util
+import logging
+import os
+import time
+import warnings
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from telegram import Bot, BotCommand, LinkPreviewOptions, Update
+from telegram.constants import ChatMemberStatus, ChatType, ParseMode
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
+from telegram.ext import Application, ApplicationBuilder, CommandHandler, ContextTypes
+from telegram.request import HTTPXRequest
+from telegram.warnings import PTBDeprecationWarning
+
+from bot.errors import BotError, DeliveryError, UsageError
+from bot.lookup import country_display, resolve_actor, resolve_country, resolve_topic
+from bot.render import AlertView, shift_telegram_html, shift_text
+from bot.rules import RuleSet
+from bot.settings import Settings
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+MAX_MESSAGE = 4096
+CHUNK_LIMIT = 4000  # a little under the API's 4096 (UTF-16 units of the parsed text)
+MAX_QUOTE = 800  # one quote in a /positions or /history answer
+HISTORY_ROWS = 10
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+BIG_SHIFT_FILTERS = ("flop", "full-flop", "magnitude:2")
+# Telegram's user for "anonymous group admin" messages (sent on behalf of the group itself).
+GROUP_ANONYMOUS_BOT = 1087968824
+
+COMMANDS: tuple[tuple[str, str], ...] = (
+    ("start", "What this bot does"),
+    ("help", "Commands and examples"),
+    ("positions", "Leaders' stances: /positions <country> [topic]"),
+    ("history", "An actor's statements: /history <actor> [topic]"),
+    ("subscribe", "Get stance-shift alerts here: /subscribe [topic|country|actor ...]"),
+    ("unsubscribe", "Stop alerts in this chat"),
+    ("subscriptions", "This chat's alert subscription"),
+    ("topics", "The topics tracked"),
+)
+
+HELP = """<b>ShiftWatch</b> follows news feeds for what leaders say on tracked topics and \
+tells you when someone's stance shifts (say from <i>opposes</i> to <i>conditional</i>).
+
+<b>Commands</b>
+/positions &lt;country&gt; [topic] — current stances, with the quote and the source
+/history &lt;actor&gt; [topic] — an actor's latest statements
+/subscribe [topic|country|actor ...] — alerts in this chat (no filter: every shift; \
+<code>flop</code>: only big shifts; separate multi-word names with commas)
+/unsubscribe — stop alerts in this chat
+/subscriptions — what this chat is subscribed to
+/topics — the topics tracked
+
+<b>Examples</b>
+<code>/positions FR</code>
+<code>/positions Germany troops-to-ukraine</code>
+<code>/history Macron</code>
+<code>/subscribe troops-to-ukraine</code>
+<code>/subscribe FR, Keir Starmer, flop</code>
+
+In groups only administrators can change subscriptions."""
+
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class TelegramService:
+    """The `telegram` destination and the command bot, in one PTB Application."""
+
+    prefix = "telegram"
+
+    def __init__(self, settings: Settings, store: Store, rules: RuleSet, *,
+                 env: Mapping[str, str] | None = None,
+                 clock: Callable[[], datetime] = utcnow,
+                 min_interval: float = 1.0,
+                 poll_timeout: float = 10.0):
+        env = os.environ if env is None else env
+        if not settings.telegram_token:
+            raise BotError("TELEGRAM_BOT_TOKEN is not set")
+        self.token = settings.telegram_token
+        self.api_root = settings.telegram_api_url.rstrip("/")
+        self.base_url = f"{self.api_root}/bot"
+        self.store = store
+        self.rules = rules
+        self.clock = clock
+        self.min_interval = min_interval  # seconds between two messages to one chat
+        self.poll_timeout = poll_timeout
+        self.allowed_chats = _chat_ids(env.get("TELEGRAM_ALLOWED_CHATS", ""))
+        self.webhook_url = (env.get("TELEGRAM_WEBHOOK_URL") or "").strip() or None
+        try:
+            self.webhook_port = int(env.get("TELEGRAM_WEBHOOK_PORT") or 8443)
+        except ValueError:
+            raise BotError("TELEGRAM_WEBHOOK_PORT must be a port number") from None
+        self.webhook_secret = env.get("TELEGRAM_WEBHOOK_SECRET") or None
+        self._app: Application | None = None
+        self._bot: Bot | None = None  # for send() when the Application is not running
+        self._bot_lock = asyncio.Lock()
+        self._last_sent: dict[str, float] = {}
+        self._chat_locks: dict[str, asyncio.Lock] = {}
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def _request(self, read_timeout: float = 10.0) -> HTTPXRequest:
+        return HTTPXRequest(connect_timeout=5.0, read_timeout=read_timeout, write_timeout=10.0,
+                            pool_timeout=5.0, connection_pool_size=8)
+
+    def build_application(self) -> Application:
+        app = (ApplicationBuilder().token(self.token).base_url(self.base_url)
+               .request(self._request())
+               .get_updates_request(self._request(read_timeout=self.poll_timeout + 10.0))
+               .build())
+        for name, handler in (
+            ("start", self.cmd_help), ("help", self.cmd_help),
+            ("positions", self.cmd_positions), ("history", self.cmd_history),
+            ("subscribe", self.cmd_subscribe), ("unsubscribe", self.cmd_unsubscribe),
+            ("subscriptions", self.cmd_subscriptions), ("topics", self.cmd_topics),
+        ):
+            app.add_handler(CommandHandler(name, self._guarded(handler)))
+        app.add_error_handler(self._on_error)
+        return app
+
+    async def start(self) -> None:
+        if self._app is not None:
+            return
+        if self.webhook_url and importlib.util.find_spec("tornado") is None:
+            raise BotError('TELEGRAM_WEBHOOK_URL is set but webhooks need the PTB extra: '
+                           'pip install "python-telegram-bot[webhooks]" '
+                           '(or unset TELEGRAM_WEBHOOK_URL to use long polling)')
+        app = self.build_application()
+        try:
+            await app.initialize()
+            await app.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS])
+            assert app.updater is not None
+            if self.webhook_url:
+                await app.updater.start_webhook(
+                    listen="0.0.0.0", port=self.webhook_port,
+                    url_path=urlsplit(self.webhook_url).path.lstrip("/"),
+                    webhook_url=self.webhook_url, secret_token=self.webhook_secret,
+                    allowed_updates=[Update.MESSAGE])
+            else:
+                await app.updater.start_polling(
+                    timeout=timedelta(seconds=self.poll_timeout),
+                    allowed_updates=[Update.MESSAGE], error_callback=self._on_poll_error)
+            await app.start()
+        except TelegramError as exc:
+            if app.updater is not None and app.updater.running:
+                await _quietly(app.updater.stop())
+            await _quietly(app.shutdown())
+            await _quietly(app.bot.shutdown())  # initialize() failed: app.shutdown() skips it
+            raise BotError(f"telegram: cannot start: {self._redact(exc)}") from None
+        self._app = app
+        log.info("telegram: started (%s) as @%s", "webhook" if self.webhook_url else "polling",
+                 app.bot.username)
+
+    async def stop(self) -> None:
+        app, self._app = self._app, None
+        if app is not None:
+            if app.updater is not None and app.updater.running:
+                await app.updater.stop()
+            if app.running:
+                await app.stop()
+            await app.shutdown()
+            log.info("telegram: stopped")
+        bot, self._bot = self._bot, None
+        if bot is not None:
+            await _quietly(bot.shutdown())
+
+    # ------------------------------------------------------------------ delivery
+
+    async def _sender(self) -> Bot:
+        if self._app is not None:
+            return self._app.bot
+        async with self._bot_lock:
+            if self._bot is None:
+                bot = Bot(self.token, base_url=self.base_url, request=self._request())
+                try:
+                    await bot.initialize()
+                except TelegramError as exc:
+                    await _quietly(bot.shutdown())
+                    raise self._delivery_error(exc) from None
+                self._bot = bot
+            return self._bot
+
+    async def send(self, target: str, alert: AlertView) -> None:
+        """One alert to one chat; failures become DeliveryError for the outbox."""
+        chat_id = _target_chat(target)
+        bot = await self._sender()
+        lock = self._chat_locks.setdefault(target, asyncio.Lock())
+        async with lock:
+            wait = self._last_sent.get(target, -1e9) + self.min_interval - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            try:
+                try:
+                    await self._send_alert(bot, chat_id, alert)
+                except ChatMigrated as exc:
+                    # a group became a supergroup: its subscription follows it, and so
+                    # does this alert (the outbox row stays under the old id, marked sent)
+                    self._migrate_subscription(target, str(exc.new_chat_id))
+                    await self._send_alert(bot, exc.new_chat_id, alert)
+            except TelegramError as exc:
+                raise self._delivery_error(exc) from None
+            finally:
+                self._last_sent[target] = time.monotonic()
+
+    async def _send_alert(self, bot: Bot, chat_id: int | str, alert: AlertView) -> None:
+        try:
+            await bot.send_message(chat_id, shift_telegram_html(alert), parse_mode=ParseMode.HTML,
+                                   link_preview_options=NO_PREVIEW)
+        except BadRequest as exc:
+            if "can't parse entities" not in exc.message.lower():
+                raise
+            # never lose an alert to a formatting bug: send it as plain text
+            log.warning("telegram: HTML rejected, sending plain text: shift=%d error=%s",
+                        alert.shift_id, self._redact(exc))
+            await bot.send_message(chat_id, shift_text(alert)[:MAX_MESSAGE],
+                                   link_preview_options=NO_PREVIEW)
+
+    def _delivery_error(self, exc: TelegramError) -> DeliveryError:
+        text = self._redact(exc)
+        if isinstance(exc, RetryAfter):
+            seconds = _retry_seconds(exc)
+            return DeliveryError(f"telegram: rate limited, retry after {seconds:g} s",
+                                 retry_after=seconds)
+        if isinstance(exc, Forbidden):
+            return DeliveryError(f"telegram: {text}", permanent=True)
+        if isinstance(exc, BadRequest):
+            lowered = text.lower()
+            gone = any(s in lowered for s in ("chat not found", "chat_id is empty",
+                                              "user is deactivated", "peer_id_invalid",
+                                              "bot was kicked", "not enough rights to send"))
+            return DeliveryError(f"telegram: {text}", permanent=gone)
+        if isinstance(exc, InvalidToken):
+            return DeliveryError("telegram: the bot token was rejected (check TELEGRAM_BOT_TOKEN)")
+        if isinstance(exc, TimedOut):
+            return DeliveryError(f"telegram: timed out: {text}")
+        if isinstance(exc, NetworkError):
+            return DeliveryError(f"telegram: network or server error: {text}")
+        return DeliveryError(f"telegram: {text}")
+
+    def _migrate_subscription(self, old: str, new: str) -> None:
+        """A group became a supergroup: its subscription follows it."""
+        for _platform, chat, filters in self.store.subscriptions(platform=self.prefix):
+            if chat == old:
+                self.store.subscribe(self.prefix, new, filters, self.clock())
+                self.store.unsubscribe(self.prefix, old, note=f"migrated to {new}")
+                log.info("telegram: subscription moved: chat=%s new_chat=%s", old, new)
+
+    def _redact(self, value: object) -> str:
+        text = str(value)
+        if self.token:
+            text = text.replace(self.token, "<token>")
+        return text
+
+    # ------------------------------------------------------------------ access
+
+    def _guarded(self, handler: Handler) -> Handler:
+        async def run(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+            chat = update.effective_chat
+            if chat is None or update.effective_message is None:
+                return
+            if self.allowed_chats and chat.id not in self.allowed_chats:
+                log.info("telegram: refused chat=%s", chat.id)
+                await self._reply(update, "Sorry, this bot is private: this chat is not allowed "
+                                          "to use it. Ask the bot's operator to add it.")
+                return
+            try:
+                await handler(update, context)
+            except UsageError as exc:
+                await self._reply(update, html.escape(str(exc)))
+        return run
+
+    async def _is_admin(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+        chat, user, message = update.effective_chat, update.effective_user, update.effective_message
+        assert chat is not None
+        if chat.type == ChatType.PRIVATE:
+            return True
+        if message is not None and message.sender_chat is not None:
+            # an anonymous admin posts as the group itself; a channel post has no user
+            return message.sender_chat.id == chat.id
+        if user is None or user.id == GROUP_ANONYMOUS_BOT:
+            return user is not None
+        member = await context.bot.get_chat_member(chat.id, user.id)
+        return member.status in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
+
+    async def _admin_only(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+        if await self._is_admin(update, context):
+            return True
+        await self._reply(update, "Only this group's administrators can change its alert "
+                                  "subscription.")
+        return False
+
+    # ------------------------------------------------------------------ replies
+
+    async def _reply(self, update: Update, text: str) -> None:
+        message = update.effective_message
+        assert message is not None
+        for chunk in split_message(text):
+            await message.reply_text(chunk, parse_mode=ParseMode.HTML,
+                                     link_preview_options=NO_PREVIEW, do_quote=False)
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        log.error("telegram: command failed: %s: %s", type(context.error).__name__,
+                  self._redact(context.error),
+                  exc_info=None if isinstance(context.error, TelegramError) else context.error)
+        if isinstance(update, Update) and update.effective_message is not None:
+            await _quietly(self._reply(update, "Sorry, something went wrong. Try again later."))
+
+    def _on_poll_error(self, exc: TelegramError) -> None:
+        log.warning("telegram: polling failed, retrying: %s: %s", type(exc).__name__,
+                    self._redact(exc))
+
+    # ------------------------------------------------------------------ commands
+
+    async def cmd_help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self._reply(update, HELP)
+
+    async def cmd_topics(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        lines = ["<b>Topics tracked</b>"]
+        for topic in self.rules.topics.values():
+            lines.append(f"• <code>{html.escape(topic.id)}</code> — {html.escape(topic.name)}")
+        await self._reply(update, "\n".join(lines))
+
+    async def cmd_positions(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        args = list(context.args or [])
+        if not args:
+            await self._reply(update, "Usage: <code>/positions &lt;country&gt; [topic]</code>\n"
+                                      "For example <code>/positions FR</code> or "
+                                      "<code>/positions Germany troops-to-ukraine</code>. "
+                                      "/topics lists the topics.")
+            return
+        code, topic = self._split_query(args, resolve_country)
+        found = await asyncio.to_thread(self.store.positions, country=code, topic=topic)
+        where = html.escape(country_display(code, self.rules))
+        on = f" on <i>{html.escape(topic)}</i>" if topic else ""
+        if not found:
+            await self._reply(update, f"No positions recorded for {where}{on} yet.")
+            return
+        blocks = [f"<b>Positions of {where}</b>{on}"]
+        for p in found:
+            blocks.append(
+                f"<b>{html.escape(p.actor_name)}</b> on <i>{html.escape(p.topic)}</i>: "
+                f"<b>{html.escape(p.stance)}</b> since {p.since:%Y-%m-%d}\n"
+                f"<blockquote>{html.escape(_clip(p.evidence))}</blockquote>\n"
+                f"{_source(p.url, p.item_guid)}")
+        await self._reply_blocks(update, blocks)
+
+    async def cmd_history(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        args = list(context.args or [])
+        if not args:
+            await self._reply(update, "Usage: <code>/history &lt;actor&gt; [topic]</code>\n"
+                                      "For example <code>/history Macron</code> or "
+                                      "<code>/history Keir Starmer troops-to-ukraine</code>.")
+            return
+        actor, topic = self._split_query(args, resolve_actor)
+        rows = await asyncio.to_thread(self.store.history, actor.id, topic, HISTORY_ROWS)
+        on = f" on <i>{html.escape(topic)}</i>" if topic else ""
+        name = html.escape(actor.name)
+        if not rows:
+            await self._reply(update, f"No statements recorded for {name}{on} yet.")
+            return
+        blocks = [f"<b>{name}</b>{on}: latest {len(rows)} statements"]
+        for r in rows:
+            said = r.get("said_on")
+            recalled = f" (recalling {said:%Y-%m-%d})" if r.get("historical") and said else ""
+            blocks.append(
+                f"{r['published']:%Y-%m-%d}{recalled} · <i>{html.escape(r['topic'])}</i>: "
+                f"<b>{html.escape(r['stance'])}</b>\n"
+                f"<blockquote>{html.escape(_clip(r['evidence']))}</blockquote>\n"
+                f"{_source(r['url'], r['item_guid'])}")
+        await self._reply_blocks(update, blocks)
+
+    async def cmd_subscribe(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        filters = self.parse_filters(context.args or [])
+        if not await self._admin_only(update, context):
+            return
+        chat = update.effective_chat
+        assert chat is not None
+        await asyncio.to_thread(self.store.subscribe, self.prefix, str(chat.id), filters,
+                                self.clock())
+        log.info("telegram: subscribed chat=%s filters=%s", chat.id, filters)
+        what = ("every stance shift" if not filters else
+                "shifts matching: " + ", ".join(f"<code>{html.escape(f)}</code>"
+                                                for f in filters))
+        await self._reply(update, f"Subscribed: this chat will get alerts for {what}.\n"
+                                  "/unsubscribe stops them.")
+
+    async def cmd_unsubscribe(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if not await self._admin_only(update, context):
+            return
+        chat = update.effective_chat
+        assert chat is not None
+        done = await asyncio.to_thread(self.store.unsubscribe, self.prefix, str(chat.id),
+                                       "unsubscribed by the chat")
+        if done:
+            log.info("telegram: unsubscribed chat=%s", chat.id)
+        await self._reply(update, "Unsubscribed: no more alerts here." if done
+                          else "This chat has no subscription. /subscribe starts one.")
+
+    async def cmd_subscriptions(self, update: Update,
+                                context: ContextTypes.DEFAULT_TYPE) -> None:
+        chat = update.effective_chat
+        assert chat is not None
+        rows = await asyncio.to_thread(self.store.subscriptions, platform=self.prefix)
+        mine = [filters for _p, chat_id, filters in rows if chat_id == str(chat.id)]
+        if not mine:
+            await self._reply(update, "This chat has no subscription. /subscribe starts one.")
+            return
+        filters = mine[0]
+        what = ("every stance shift" if not filters else
+                ", ".join(f"<code>{html.escape(f)}</code>" for f in filters))
+        await self._reply(update, f"This chat gets alerts for: {what}.")
+
+    # ------------------------------------------------------------------ parsing
+
+    def _split_query(self, args: list[str], resolve: Callable[[str, RuleSet], Any]
+                     ) -> tuple[Any, str | None]:
+        """`<subject words> [topic]`: the whole text as the subject, else the last word as
+        the topic (a multi-word country or actor name needs no quotes)."""
+        try:
+            return resolve(" ".join(args), self.rules), None
+        except UsageError as whole:
+            if len(args) < 2:
+                raise
+            try:
+                subject = resolve(" ".join(args[:-1]), self.rules)
+            except UsageError:
+                raise whole from None  # the suggestion for everything typed is the better one
+        return subject, resolve_topic(args[-1], self.rules)
+
+    def parse_filters(self, args: Iterable[str]) -> list[str]:
+        """Subscription filters: topic ids, country codes, actor ids and `flop`. Commas
+        separate filters; a comma-less part that is no single name is taken word by word."""
+        text = " ".join(args).strip()
+        if not text:
+            return []
+        out: list[str] = []
+        for part in filter(None, (p.strip() for p in text.split(","))):
+            try:
+                out.append(self._filter(part))  # a whole name: "Keir Starmer", "United Kingdom"
+            except UsageError:
+                words = part.split()
+                if len(words) < 2:
+                    raise
+                out.extend(self._filter(w) for w in words)
+        return sorted(set(out))
+
+    def _filter(self, word: str) -> str:
+        lowered = word.lower()
+        if lowered in BIG_SHIFT_FILTERS:
+            return "flop"
+        if lowered in self.rules.topics:
+            return lowered
+        errors: list[str] = []
+        for resolve in (resolve_country, resolve_actor):
+            try:
+                found = resolve(word, self.rules)
+            except UsageError as exc:
+                errors.append(str(exc))
+                continue
+            return found if isinstance(found, str) else found.id
+        try:
+            topic = resolve_topic(word, self.rules)
+        except UsageError as exc:
+            errors.append(str(exc))
+        else:
+            return topic or lowered
+        hints = [e.split("Did you mean", 1)[1].strip() for e in errors if "Did you mean" in e]
+        hint = f" Did you mean {hints[0]}" if hints else ""
+        raise UsageError(f"unknown filter {word!r}: not a topic, country or actor.{hint} "
+                         "Try /topics, a country code like FR, or a leader's name.")
+
+    async def _reply_blocks(self, update: Update, blocks: list[str]) -> None:
+        await self._reply(update, "\n\n".join(blocks))
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def split_message(text: str, limit: int = CHUNK_LIMIT) -> list[str]:
+    """Chunks under Telegram's length limit, cut between paragraphs, then lines (never
+    inside a tag: the blocks the bot builds keep their tags within one line)."""
+    if _units(text) <= limit:
+        return [text]
+    chunks: list[str] = []
+    current = ""
+    for piece in _pieces(text, limit):
+        joined = f"{current}\n\n{piece}" if current else piece
+        if _units(joined) <= limit:
+            current = joined
+        else:
+            if current:
+                chunks.append(current)
+            current = piece
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _pieces(text: str, limit: int) -> Iterable[str]:
+    for para in text.split("\n\n"):
+        if _units(para) <= limit:
+            yield para
+            continue
+        line_buf = ""
+        for line in para.split("\n"):
+            joined = f"{line_buf}\n{line}" if line_buf else line
+            if _units(joined) <= limit:
+                line_buf = joined
+                continue
+            if line_buf:
+                yield line_buf
+            while _units(line) > limit:  # a single huge line: cut it (rare; plain text only)
+                yield line[: limit // 2]
+                line = line[limit // 2:]
+            line_buf = line
+        if line_buf:
+            yield line_buf
+
+
+def _units(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _clip(text: str, limit: int = MAX_QUOTE) -> str:
+    text = text or ""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _source(url: str | None, guid: str | None) -> str:
+    if url and url.startswith(("http://", "https://")):
+        return f'<a href="{html.escape(url, quote=True)}">source</a>'
+    return html.escape(url or guid or "")
+
+
+def _chat_ids(raw: str) -> frozenset[int]:
+    ids: set[int] = set()
+    for part in raw.replace(";", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        try:
+            ids.add(int(part))
+        except ValueError:
+            raise BotError(f"TELEGRAM_ALLOWED_CHATS: {part!r} is not a chat id") from None
+    return frozenset(ids)
+
+
+def _target_chat(target: str) -> int | str:
+    target = target.strip()
+    if not target:
+        raise DeliveryError("telegram: no chat id in the destination", permanent=True)
+    try:
+        return int(target)
+    except ValueError:
+        return target  # @channelusername
+
+
+def _retry_seconds(exc: RetryAfter) -> float:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+async def _quietly(awaitable: Awaitable[Any]) -> None:
+    try:
+        await awaitable
+    except Exception as exc:  # cleanup must not hide the real error
+        log.debug("telegram: cleanup failed: %s", type(exc).__name__)
