@@ -337,8 +337,10 @@ def _rules_explain(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from bot.explain import explain_sentence_for
+    from bot.extract import Extractor
 
     rules = load_rules(settings.rules_dir)
+    extractor = Extractor(rules)  # compiled once for every explanation below
     gold = load_gold(args.gold, args.shifts)
     items = read_items(args.paths)
     by_guid = {i.guid: i for i in items}
@@ -358,12 +360,12 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         evidence = gold.evidence.get((guid, actor, topic, stance), "")
         print(f"MISS statement {guid} {actor} {topic} {stance}: \"{evidence}\"")
         if guid in by_guid and evidence:
-            print(explain_sentence_for(rules, by_guid[guid], evidence))
+            print(explain_sentence_for(extractor, by_guid[guid], evidence))
     for key, s in st.false_alarms:
         guid, _, topic, stance = key
         print(f"FALSE statement {guid} {s.actor_name} {topic} {stance}: \"{s.evidence}\"")
         if guid in by_guid:
-            print(explain_sentence_for(rules, by_guid[guid], s.evidence))
+            print(explain_sentence_for(extractor, by_guid[guid], s.evidence))
     for actor, topic, to, guid in sh.misses:
         print(f"MISS shift {guid} {actor} {topic} -> {to}")
     for (_actor, topic, to, guid), r in sh.false_alarms:

@@ -49,10 +49,11 @@ def explain_item(rules: RuleSet, item: Item) -> str:
     return "\n".join(describe(t, rules) for t in traces)
 
 
-def explain_sentence_for(rules: RuleSet, item: Item, evidence: str) -> str:
+def explain_sentence_for(extractor: Extractor, item: Item, evidence: str) -> str:
     """The trace of the sentence(s) of `item` that hold `evidence`, indented."""
+    rules = extractor.rules
     key = squash(evidence)
-    traces = [t for t in Extractor(rules).trace(item) if key and key in squash(t.sentence.text)]
+    traces = [t for t in extractor.trace(item) if key and key in squash(t.sentence.text)]
     if not traces:
         return "    (no sentence of the item holds that evidence)"
     return "\n".join("    " + describe(t, rules).replace("\n", "\n    ") for t in traces)

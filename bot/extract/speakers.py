@@ -108,7 +108,6 @@ class SpeakerFinder:
                 places[fold(c.capital)] = c.code
             for d in c.demonyms:
                 qualifiers[fold_lower(d)] = c.code
-        places = {k: v for k, v in places.items() if k.lower() not in {"the eu", "eu"} or True}
         self._places = places
         self._place_rx = _literal_alternation(places, flags=0)
         self._qualifiers = qualifiers
