@@ -11,6 +11,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -34,6 +35,11 @@ feeds = Table(
     Column("failures", Integer, nullable=False, default=0),
     Column("items_seen", Integer, nullable=False, default=0),
     Column("disabled", Boolean, nullable=False, default=False),
+    Column("disabled_at", DateTime(timezone=True)),
+    Column("disabled_reason", Text),
+    # A worker holds a feed while it polls it; an expired lease is anyone's (see `run --worker`).
+    Column("lease_owner", String(200)),
+    Column("lease_until", DateTime(timezone=True)),
 )
 
 items = Table(
@@ -45,10 +51,19 @@ items = Table(
     Column("title", Text, nullable=False, default=""),
     Column("published", DateTime(timezone=True), nullable=False),
     Column("seen_at", DateTime(timezone=True), nullable=False),
+    # The text extraction ran on, when it is not the feed's own (the article page): fetched once.
+    Column("full_text", Text),
+    Column("full_text_error", Text),
+    # Near-duplicate detection of syndicated copies: the text's fingerprint, and the item this
+    # one is a copy of (its statements and alerts belong to that one).
+    Column("fingerprint", LargeBinary),
+    Column("duplicate_of", Integer, ForeignKey("items.id")),
     UniqueConstraint("feed_url", "guid", name="uq_items_feed_guid"),
 )
 Index("ix_items_url", items.c.url)
 Index("ix_items_guid", items.c.guid)
+Index("ix_items_duplicate_of", items.c.duplicate_of)
+Index("ix_items_published", items.c.published)
 
 statements = Table(
     "statements", metadata,
@@ -69,8 +84,12 @@ statements = Table(
     Column("evidence_key", String(64), nullable=False),
     Column("attribution", Text, nullable=False, default=""),
     Column("provisional", Boolean, nullable=False, default=False),
+    # A quote seen before (same speaker, same normalised words) is the same statement, re-reported.
+    Column("quote_key", String(64)),
+    Column("repeat_of", Integer, ForeignKey("statements.id")),
     UniqueConstraint("item_id", "actor_id", "topic", "evidence_key", name="uq_statements_item"),
 )
+Index("ix_statements_quote", statements.c.actor_id, statements.c.quote_key)
 Index("ix_statements_actor", statements.c.actor_id, statements.c.topic, statements.c.published)
 Index("ix_statements_country", statements.c.country)
 
@@ -110,6 +129,10 @@ shifts = Table(
     Column("prev_published", DateTime(timezone=True), nullable=False),
     Column("prev_evidence", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # "confirmed" alerts; "unconfirmed" waits for a second independent source.
+    Column("status", String(20), nullable=False, default="confirmed", server_default="confirmed"),
+    Column("confirmed_at", DateTime(timezone=True)),
+    Column("corroborated_by", String(2000)),
 )
 
 outbox = Table(
@@ -122,6 +145,9 @@ outbox = Table(
     Column("next_attempt_at", DateTime(timezone=True), nullable=False),
     Column("last_error", Text),
     Column("sent_at", DateTime(timezone=True)),
+    # A worker claims a row before sending it, so several workers deliver it once.
+    Column("claimed_by", String(200)),
+    Column("claimed_until", DateTime(timezone=True)),
     UniqueConstraint("shift_id", "destination", name="uq_outbox_shift_destination"),
 )
 Index("ix_outbox_due", outbox.c.status, outbox.c.next_attempt_at)
