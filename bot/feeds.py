@@ -89,7 +89,7 @@ def load_feeds(path: str | Path) -> list[FeedSpec]:
                                         f"{f.url!r} is already listed at feeds[{seen[url]}]"))
         seen[url] = i
         out.append(FeedSpec(url=url, name=f.name or f.url, interval_seconds=seconds,
-                            tags=tuple(f.tags)))
+                            tags=tuple(f.tags), full_text=f.full_text))
     if problems:
         raise ConfigError(problems)
     return out

@@ -19,6 +19,7 @@ class FeedSpec:
     name: str
     interval_seconds: int
     tags: tuple[str, ...] = ()
+    full_text: bool = False     # always fetch the linked article page (the feed only teases)
 
 
 @dataclass(frozen=True)
