@@ -9,54 +9,120 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import random
 import signal
+import socket
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import Connection
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
 from bot.chat import Destination
-from bot.errors import DeliveryError
+from bot.errors import BotError, DeliveryError
 from bot.extract import Extractor
-from bot.fetch import FetchFailed, fetch, make_client
-from bot.models import FeedSpec, Item, Shift, Statement
+from bot.feeds import load_feeds
+from bot.fetch import FetchFailed, fetch, host_of, make_client
+from bot.fulltext import fetch_article, wants_article, with_article
+from bot.models import FeedSpec, Item, Position, Shift, Statement
 from bot.parse import parse_feed
 from bot.render import AlertView
 from bot.rules import RuleSet
-from bot.shifts import by_actor_topic, decide, item_stance
+from bot.schedule import PollPolicy, next_check
+from bot.shifts import (
+    by_actor_topic,
+    decide,
+    item_stance,
+    magnitude_accepts,
+    magnitude_filter,
+    needs_confirmation,
+)
 from bot.store import Store, retry_time
+from bot.syndication import (
+    RELATED,
+    SyndicationIndex,
+    from_bytes,
+    item_signature,
+    same_site,
+    similarity,
+    to_bytes,
+)
 from bot.textnorm import squash
+
+if TYPE_CHECKING:  # aiohttp loads only when `run` serves HTTP; datasketch on the first item
+    from datasketch import LeanMinHash
+
+    from bot.ops import OpsServer
 
 log = logging.getLogger(__name__)
 
+ID_LOOKBACK = 1000      # item ids below the highest seen that may still be committing elsewhere
+INDEX_PRUNE_AT = 50_000  # syndication index entries before old ones are forgotten
 MAX_BACKOFF = timedelta(days=1)
 MAX_DELIVERY_ATTEMPTS = 20
+NOTICE_AFTER = 3        # consecutive feed failures before the admin chats hear of it
+NOTICE_TIMEOUT = 20.0   # seconds for one operational notice to one destination
+FEED_LEASE = timedelta(minutes=15)  # longer than one feed's fetch and processing ever takes
+OUTBOX_LEASE = timedelta(minutes=5)  # longer than one send, rate-limit waits included
+MAX_DELIVERIES_PER_CYCLE = 1000
+DB_RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0)  # seconds between attempts at one item's transaction
+# a database locked (beyond SQLite's busy timeout) or unreachable: worth trying again later
+DB_UNAVAILABLE = (OperationalError, InterfaceError)
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def default_worker_id() -> str:
+    """hostname:pid. Workers sharing a hostname must share a process namespace (one machine,
+    or one container): a lease whose owner's pid is gone on this host is taken back at once."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def dead_here(owner: str) -> bool:
+    """Whether the worker `owner` ran on this host and its process no longer exists."""
+    host, _, pid = owner.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit() or int(pid) in (0, os.getpid()):
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # alive, under another user
+    return False
+
+
 @dataclass
 class Outcome:
     item: Item
     statements: list[Statement] = field(default_factory=list)
-    shift_ids: list[int] = field(default_factory=list)
-    duplicate: bool = False
+    shift_ids: list[int] = field(default_factory=list)   # shifts that alert (new or confirmed)
+    duplicate: bool = False                                # the same guid or URL, seen before
+    copy_of: int | None = None      # a syndicated copy of that item: no statements of its own
+    held_ids: list[int] = field(default_factory=list)    # shifts held unconfirmed
+    repeats: int = 0                # statements that re-report a quote seen before
 
 
 def subscription_matches(filters: list[str], shift: Shift) -> bool:
-    """No filter: everything. Otherwise any topic, country, actor filter matches; `flop` (or
-    `magnitude:2`) keeps only shifts of two steps or more."""
+    """No filter: everything. Topic, country and actor filters: any of them matches. Magnitude
+    filters (`flop`, `half-flip`, `magnitude>=2`, see bot/shifts.py) must all hold."""
     s = shift.statement
     wanted = [f.strip().lower() for f in filters if f.strip()]
-    big_only = any(f in {"flop", "full-flop", "magnitude:2"} for f in wanted)
-    if big_only and shift.magnitude < 2:
-        return False
-    subjects = [f for f in wanted if f not in {"flop", "full-flop", "magnitude:2"}]
+    subjects = []
+    for f in wanted:
+        canonical = magnitude_filter(f)
+        if canonical is None:
+            subjects.append(f)
+        elif not magnitude_accepts(canonical, shift.magnitude):
+            return False
     if not subjects:
         return True
     name = squash(s.actor_name)
@@ -76,6 +142,7 @@ class Pipeline:
         self.platforms = tuple(platforms)
         self.clock = clock
         self.alert_max_age = alert_max_age
+        self.syndication = SyndicationIndex()
 
     def routes(self, conn: Connection, shift: Shift) -> list[str]:
         out = ["console"] if "console" in self.platforms else []
@@ -86,31 +153,125 @@ class Pipeline:
 
     def process(self, item: Item, *, alert: bool = True) -> Outcome:
         found = self.extractor.extract(item)
+        sig = item_signature(item.title, item.text)
         now = self.clock()
         if self.alert_max_age is not None and now - item.published > self.alert_max_age:
             alert = False  # old news (a new feed's backlog) updates positions but stays quiet
         with self.store.begin() as conn:
             if self.store.item_seen(conn, item.feed_url, item.guid, item.url):
                 return Outcome(item, duplicate=True)
+            original = self._copy_of(conn, sig, item.published)
             item_id = self.store.insert_item(conn, item.feed_url, item.guid, item.url, item.title,
-                                             item.published, now)
-            self.store.insert_statements(conn, item_id, found)
-            outcome = Outcome(item, found)
-            for (actor_id, topic), group in by_actor_topic(found).items():
-                labels = self.rules.labels_for(topic)
-                previous = self.store.position(conn, actor_id, topic)
-                decision = decide(previous, item_stance(group, labels), labels)
-                if decision.position is not None:
-                    self.store.save_position(conn, decision.position)
-                if decision.shift is not None:
-                    shift_id = self.store.insert_shift(conn, decision.shift, now)
-                    if shift_id is None:
-                        continue
-                    outcome.shift_ids.append(shift_id)
-                    if alert:
-                        for destination in self.routes(conn, decision.shift):
-                            self.store.enqueue(conn, shift_id, destination, now)
-            return outcome
+                                             item.published, now,
+                                             fingerprint=to_bytes(sig) if sig else None,
+                                             duplicate_of=original)
+            self.store.save_full_text(conn, item_id, item.full_text, item.full_text_error)
+            outcome = Outcome(item, [] if original else found, copy_of=original)
+            if original is None:
+                # A syndicated copy keeps no statements: the story's first item speaks for it.
+                stored = self.store.insert_statements(conn, item_id, found)
+                fresh = [st.statement for st in stored if st.repeat_of is None]
+                outcome.repeats = len(stored) - len(fresh)
+                for (actor_id, topic), group in by_actor_topic(fresh).items():
+                    self._update(conn, item, sig, actor_id, topic, group, now, alert, outcome)
+        if sig is not None:  # only once committed: the index must not know a rolled-back item
+            self.syndication.add(item_id, item.published, sig, original)
+        return outcome
+
+    def _update(self, conn: Connection, item: Item, sig: LeanMinHash | None, actor_id: str,
+                topic: str, group: list[Statement], now: datetime, alert: bool,
+                outcome: Outcome) -> None:
+        """One actor's words on one topic in one item: baseline, shift, held shift, or nothing."""
+        labels = self.rules.labels_for(topic)
+        chosen = item_stance(group, labels)
+        if chosen is None:
+            return
+        previous = self.store.position(conn, actor_id, topic)
+        decision = decide(previous, chosen, labels)
+        held = self.store.unconfirmed_shift(conn, actor_id, topic)
+        if held is not None and (
+                previous is None or held["from_stance"] != previous.stance
+                or (chosen.stance != held["to_stance"] and chosen.published >= held["published"])):
+            self.store.supersede_shift(conn, held["id"])  # newer words say otherwise
+            held = None
+        if decision.position is not None and decision.shift is None:
+            self.store.save_position(conn, decision.position)  # the first position: a baseline
+        shift = decision.shift
+        if shift is None:
+            return
+        threshold = self.rules.stances.confirm_threshold
+        if held is not None:  # the same move, held for want of a second source
+            strong = not needs_confirmation(shift, threshold)
+            if not (strong or self._independent(conn, held, item, sig)):
+                return  # the same source again: still one source
+            if not self.store.confirm_shift(conn, held["id"], item.url or item.guid, now):
+                return
+            self.store.save_position(conn, Position(
+                actor_id=actor_id, actor_name=chosen.actor_name, country=chosen.country,
+                topic=topic, stance=held["to_stance"], since=held["published"],
+                evidence=held["evidence"], url=held["url"], item_guid=held["item_guid"],
+                confidence=max(held["confidence"], chosen.confidence)))
+            self._alert(conn, held["id"], shift, now, alert, outcome)
+            return
+        if needs_confirmation(shift, threshold):
+            shift_id = self.store.insert_shift(conn, shift, now, status="unconfirmed")
+            if shift_id is not None:
+                outcome.held_ids.append(shift_id)
+            return  # the position keeps its stance until a second source confirms the move
+        assert decision.position is not None
+        self.store.save_position(conn, decision.position)
+        shift_id = self.store.insert_shift(conn, shift, now)
+        if shift_id is not None:  # None: another worker recorded this move first
+            self._alert(conn, shift_id, shift, now, alert, outcome)
+
+    def _alert(self, conn: Connection, shift_id: int, shift: Shift, now: datetime, alert: bool,
+               outcome: Outcome) -> None:
+        outcome.shift_ids.append(shift_id)
+        if alert:
+            for destination in self.routes(conn, shift):
+                self.store.enqueue(conn, shift_id, destination, now)
+
+    def _independent(self, conn: Connection, held: dict, item: Item, sig: LeanMinHash | None
+                     ) -> bool:
+        """Whether `item` corroborates the held shift: another site, and not the same story."""
+        origin = self.store.item_by_guid(conn, held["item_guid"])
+        if origin is None:
+            return False
+        if same_site(origin["feed_url"], item.feed_url):
+            return False
+        if origin["url"] and item.url and same_site(origin["url"], item.url):
+            return False
+        theirs = from_bytes(origin["fingerprint"]) if origin["fingerprint"] else None
+        return not (sig is not None and theirs is not None and similarity(sig, theirs) >= RELATED)
+
+    def _copy_of(self, conn: Connection, sig: LeanMinHash | None, published: datetime
+                 ) -> int | None:
+        """The first item of the story this text copies, if one is stored in the window. The
+        index is brought up to date from the store first: other workers' items count too."""
+        if sig is None:
+            return None
+        index = self.syndication
+        start = published - index.window
+        rows = []
+        if index.loaded_from is None or start < index.loaded_from:
+            rows += self.store.fingerprints(conn, published_from=start)
+            index.loaded_from = start
+        # Ids are handed out before commit, so a concurrent worker's item may appear below the
+        # highest id seen: look back a little.
+        recent = [i for i in self.store.item_ids_after(conn, max(0, index.max_id - ID_LOOKBACK))
+                  if i not in index.seen]
+        if recent:
+            rows += self.store.fingerprints(conn, ids=recent)
+            index.seen.update(recent)
+        for item_id, when, data, root in rows:
+            stored = from_bytes(data)
+            if stored is not None:
+                index.add(item_id, when, stored, root)
+        if len(index) > INDEX_PRUNE_AT:
+            newest = max(e.published for e in index.entries.values())
+            index.expire(newest - 2 * index.window, keep_ids_from=index.max_id - ID_LOOKBACK)
+        entry = index.copy_of(sig, published)
+        return entry.root if entry is not None else None
 
 
 @dataclass
@@ -133,7 +294,11 @@ class CycleSummary:
 class App:
     def __init__(self, pipeline: Pipeline, feeds: list[FeedSpec], destinations: list[Destination],
                  *, concurrency: int = 10, tick_seconds: float = 30.0,
-                 client_factory: Callable[[], httpx.AsyncClient] = make_client):
+                 client_factory: Callable[[], httpx.AsyncClient] = make_client,
+                 policy: PollPolicy | None = None, feeds_file: str | Path | None = None,
+                 rng: random.Random | None = None, worker_id: str | None = None,
+                 serve_commands: bool = True, feed_lease: timedelta = FEED_LEASE,
+                 outbox_lease: timedelta = OUTBOX_LEASE, ops: OpsServer | None = None):
         self.pipeline = pipeline
         self.store = pipeline.store
         self.clock = pipeline.clock
@@ -142,102 +307,306 @@ class App:
         self.concurrency = concurrency
         self.tick_seconds = tick_seconds
         self.client_factory = client_factory
+        self.ops = ops  # /healthz, /readyz, /metrics while running (bot/ops.py)
+        self.metrics = ops.metrics if ops is not None else None
+        # every process leases the feeds and outbox rows it works on, alone or one of many
+        self.worker_id = worker_id or default_worker_id()
+        # chat services answer commands in one process only (Telegram allows one getUpdates
+        # consumer; Slack's HTTP mode one listener per port); `run --worker` only delivers
+        self.serve_commands = serve_commands
+        self.feed_lease = feed_lease
+        self.outbox_lease = outbox_lease
+        self._feeds_known = False
         self._stop = asyncio.Event()
+        self.policy = policy or PollPolicy()
+        self.rng = rng or random.Random()
+        self.feeds_file = Path(feeds_file) if feeds_file is not None else None
+        self._feeds_signature = _file_signature(self.feeds_file)
+        self._host_limits: dict[str, asyncio.Semaphore] = {}
+        self._host_loop: asyncio.AbstractEventLoop | None = None
+        self._notices: list[str] = []
 
     # ------------------------------------------------------------------ polling
 
     async def poll_once(self, *, force: bool = False) -> CycleSummary:
+        """One cycle: poll the due feeds (`force`: every feed), then deliver the outbox.
+
+        Feeds are claimed one at a time under a lease, so workers sharing a database share the
+        feeds and each due feed is polled by one of them. A database that is locked or
+        unreachable ends the cycle early; the next tick resumes where it stopped."""
+        if self.reload_feeds():
+            self._feeds_known = False
         summary = CycleSummary()
-        now = self.clock()
-        due = []
-        with self.store.begin() as conn:
-            for spec in self.feeds:
-                state = self.store.ensure_feed(conn, spec.url, spec.name)
-                if state["disabled"]:
-                    continue
-                next_at = state["next_check_at"]
-                if force or next_at is None or _aware(next_at) <= now:
-                    due.append((spec, state))
-        summary.feeds = len(due)
-        limit = asyncio.Semaphore(self.concurrency)
-        async with self.client_factory() as client:
-            await asyncio.gather(*(self._poll_feed(client, limit, spec, state, summary)
-                                   for spec, state in due))
-        summary.delivered = await self.deliver_once()
+        try:
+            self._reclaim_leases()
+            remaining = {spec.url: spec for spec in self.feeds}
+            limit = asyncio.Semaphore(self.concurrency)
+            lanes = max(1, min(self.concurrency, len(remaining)))
+            async with self.client_factory() as client:
+                ends = await asyncio.gather(
+                    *(self._poll_claimed(client, limit, remaining, force, summary)
+                      for _ in range(lanes)), return_exceptions=True)
+            for end in ends:
+                if isinstance(end, BaseException):
+                    raise end
+            summary.delivered = await self.deliver_once()
+        except DB_UNAVAILABLE as exc:
+            log.warning("database unavailable, the cycle resumes at the next tick: error=%s",
+                        getattr(exc, "orig", exc))
+        finally:
+            # the polled feeds go back together (one write, not one per feed); a polled feed is
+            # not due again before its next check anyway
+            with contextlib.suppress(*DB_UNAVAILABLE):  # else at the next cycle's start
+                self.store.release_leases(self.worker_id)
         log.info(summary.line())
+        if self.metrics is not None:
+            self.metrics.observe_cycle(summary)
         return summary
+
+    def _reclaim_leases(self) -> None:
+        """Feeds this process still holds (a cycle cut short) and those of dead workers on this
+        host come back now rather than when their leases expire."""
+        if not self._feeds_known:
+            self.store.ensure_feeds((spec.url, spec.name) for spec in self.feeds)
+            self._feeds_known = True
+        for owner in self.store.lease_owners():
+            if owner == self.worker_id or dead_here(owner):
+                self.store.release_leases(owner)
+
+    async def _poll_claimed(self, client: httpx.AsyncClient, limit: asyncio.Semaphore,
+                            remaining: dict[str, FeedSpec], force: bool,
+                            summary: CycleSummary) -> None:
+        """One lane of the cycle: claim a due feed and poll it, until none is left."""
+        while remaining and not self._stop.is_set():
+            claimed = self.store.claim_due_feeds(self.worker_id, self.clock(), self.feed_lease,
+                                                 urls=list(remaining), force=force)
+            if not claimed:
+                return
+            state = claimed[0]
+            spec = remaining.pop(state["url"])
+            summary.feeds += 1
+            await self._poll_feed(client, limit, spec, state, summary)
+
+    async def _process(self, item: Item) -> Outcome:
+        """`Pipeline.process`, retried while the database is briefly locked or unreachable,
+        and once after losing a unique-key race to another worker (the retry finds it done)."""
+        delays = list(DB_RETRY_DELAYS)
+        raced = False
+        while True:
+            try:
+                return self.pipeline.process(item)
+            except IntegrityError as exc:
+                if raced:
+                    raise
+                raced = True
+                log.info("item raced another worker, retrying: feed_url=%s guid=%s error=%s",
+                         item.feed_url, item.guid, exc.orig)
+            except DB_UNAVAILABLE as exc:
+                if not delays:
+                    raise
+                delay = delays.pop(0)
+                log.warning("database unavailable, retrying in %.1fs: feed_url=%s guid=%s error=%s",
+                            delay, item.feed_url, item.guid, getattr(exc, "orig", exc))
+                await asyncio.sleep(delay)
+
+    async def _with_full_text(self, client: httpx.AsyncClient, spec: FeedSpec, item: Item) -> Item:
+        """The item with its article's main text when the feed only teases (see bot/fulltext.py).
+
+        Seen items are skipped, so a page is fetched once; it is cached with the item."""
+        if not wants_article(item, self.pipeline.extractor.topics, always=spec.full_text):
+            return item
+        with self.store.begin() as conn:
+            if self.store.item_seen(conn, item.feed_url, item.guid, item.url):
+                return item
+        async with self._host_limit(item.url):  # the feed fetch's politeness and limits
+            article = await fetch_article(client, item.url, max_bytes=self.policy.max_bytes,
+                                          deadline=self.policy.deadline)
+        if article.error:
+            log.warning("full text failed: feed_url=%s guid=%s url=%s error=%s",
+                        spec.url, item.guid, item.url, article.error)
+        return with_article(item, article)
 
     async def _poll_feed(self, client: httpx.AsyncClient, limit: asyncio.Semaphore,
                          spec: FeedSpec, state: dict, summary: CycleSummary) -> None:
+        """Fetch, parse and process one feed. Nothing a server sends escapes from here: every
+        failure becomes this feed's `last_error`, and the other feeds go on."""
+        try:
+            await self._poll_feed_guarded(client, limit, spec, state, summary)
+        except Exception as exc:  # a bug rather than the server; still only this feed's problem
+            log.exception("feed poll crashed: feed_url=%s", spec.url)
+            try:
+                self._failed(spec, state, f"internal error: {type(exc).__name__}: {exc}", None,
+                             summary)
+            except Exception:
+                log.exception("cannot record the failure: feed_url=%s", spec.url)
+        await self._send_notices()
+
+    async def _poll_feed_guarded(self, client: httpx.AsyncClient, limit: asyncio.Semaphore,
+                                 spec: FeedSpec, state: dict, summary: CycleSummary) -> None:
         now = self.clock()
         try:
-            async with limit:
+            # the host first: feeds waiting on a busy host must not hold global slots
+            async with self._host_limit(spec.url), limit:
                 got = await fetch(client, spec.url, etag=state.get("etag"),
-                                  last_modified=state.get("last_modified"))
+                                  last_modified=state.get("last_modified"),
+                                  max_bytes=self.policy.max_bytes, deadline=self.policy.deadline)
         except FetchFailed as exc:
-            self._failed(spec, state, str(exc), exc.retry_after, summary)
+            self._failed(spec, state, str(exc), exc.retry_after, summary, gone=exc.gone)
             return
-        if got.body is None:
+        if got.body is None:  # 304: nothing to parse
             summary.not_modified += 1
-            with self.store.begin() as conn:
-                self.store.record_fetch(conn, spec.url, last_checked_at=now, last_success_at=now,
-                                        failures=0, last_error=None,
-                                        next_check_at=now + timedelta(seconds=spec.interval_seconds))
+            self._succeeded(spec, state, now, etag=got.etag, last_modified=got.last_modified,
+                            headers=got.headers, ttl_minutes=None, new=0, problem=None)
             return
-        parsed = parse_feed(got.body, spec.url, now=now, headers=got.headers)
+        # feedparser takes seconds over a huge feed: off the event loop, the other feeds go on
+        parsed = await asyncio.to_thread(parse_feed, got.body, spec.url, now=now,
+                                         headers=got.headers)
         if parsed.problem:
             self._failed(spec, state, parsed.problem, None, summary)
             return
-        new = 0
-        for item in sorted(parsed.items, key=lambda i: i.published):
+        items = sorted(parsed.items, key=lambda i: i.published)
+        notes = []
+        if len(items) > self.policy.max_items:
+            notes.append(f"{len(items)} items in one fetch; only the newest {self.policy.max_items}"
+                         f" were read")
+            log.warning("feed too long: feed_url=%s %s", spec.url, notes[-1])
+            items = items[-self.policy.max_items:]
+        new, broken, first_error = 0, 0, ""
+        for item in items:
             summary.items += 1
             try:
                 item = await self._with_full_text(client, spec, item)
-                outcome = self.pipeline.process(item)
-            except Exception:
+                outcome = await self._process(item)
+            except Exception as exc:
+                # left unrecorded, so the next fetch tries it again
                 log.exception("item failed: feed_url=%s guid=%s", spec.url, item.guid)
+                broken += 1
+                first_error = first_error or f"{item.guid}: {type(exc).__name__}: {exc}"
                 continue
             if not outcome.duplicate:
                 new += 1
                 summary.statements += len(outcome.statements)
                 summary.shifts += len(outcome.shift_ids)
         summary.new_items += new
-        interval = max(spec.interval_seconds, (parsed.ttl_minutes or 0) * 60)
-        with self.store.begin() as conn:
-            self.store.record_fetch(conn, spec.url, etag=got.etag, last_modified=got.last_modified,
-                                    last_checked_at=now, last_success_at=now, failures=0,
-                                    last_error=None, items_seen=(state.get("items_seen") or 0) + new,
-                                    next_check_at=now + timedelta(seconds=interval))
+        if broken:
+            notes.append(f"{broken} of {len(items)} items could not be processed; first: "
+                         f"{first_error}")
+        self._succeeded(spec, state, now, etag=got.etag, last_modified=got.last_modified,
+                        headers=got.headers, ttl_minutes=parsed.ttl_minutes, new=new,
+                        problem="; ".join(notes) or None)
 
-    async def _with_full_text(self, client: httpx.AsyncClient, spec: FeedSpec, item: Item) -> Item:
-        """The item with its article's main text when the feed only teases (see bot/fulltext.py)."""
-        return item
+    def _succeeded(self, spec: FeedSpec, state: dict, now: datetime, *, etag: str | None,
+                   last_modified: str | None, headers: dict[str, str] | None,
+                   ttl_minutes: int | None, new: int, problem: str | None) -> None:
+        next_at = next_check(spec, now, rng=self.rng, ttl_minutes=ttl_minutes, headers=headers,
+                             ceiling=self.policy.ceiling)
+        with self.store.begin() as conn:
+            self.store.record_fetch(conn, spec.url, etag=etag, last_modified=last_modified,
+                                    last_checked_at=now, last_success_at=now, failures=0,
+                                    last_error=problem, next_check_at=next_at,
+                                    items_seen=(state.get("items_seen") or 0) + new)
+        failures = state.get("failures") or 0
+        if failures >= NOTICE_AFTER:
+            log.info("feed recovered: feed_url=%s after %d failures", spec.url, failures)
+            self._notices.append(f"Feed recovered: {spec.name} ({spec.url}) works again after "
+                                 f"{failures} failed checks.")
 
     def _failed(self, spec: FeedSpec, state: dict, error: str, retry_after: float | None,
-                summary: CycleSummary) -> None:
+                summary: CycleSummary, *, gone: bool = False) -> None:
+        """Back off exponentially and keep trying; disable only on HTTP 410 or a long streak,
+        and say so (log, admin chats, `shiftwatch feeds`)."""
         now = self.clock()
         failures = (state.get("failures") or 0) + 1
-        backoff = min(MAX_BACKOFF, timedelta(seconds=spec.interval_seconds * 2 ** min(failures, 12)))
-        wait = max(backoff, timedelta(seconds=retry_after or 0))
         summary.failed += 1
-        log.warning("feed failed: feed_url=%s failures=%d error=%s", spec.url, failures, error)
+        error = error[:2000]
+        next_at = next_check(spec, now, rng=self.rng, retry_after=retry_after, failures=failures)
+        disable = gone or failures >= self.policy.max_failures
+        reason = (f"the server answered 410 Gone ({error})" if gone else
+                  f"{failures} consecutive failures; last: {error}")
+        log.warning("feed failed: feed_url=%s failures=%d next_check=%s error=%s", spec.url,
+                    failures, next_at.isoformat(timespec="seconds"), error)
         with self.store.begin() as conn:
             self.store.record_fetch(conn, spec.url, last_checked_at=now, failures=failures,
-                                    last_error=error, next_check_at=now + wait)
+                                    last_error=error, next_check_at=next_at)
+            if disable:
+                self.store.disable_feed(conn, spec.url, reason, now)
+        if disable:
+            log.error("feed disabled: feed_url=%s reason=%s (re-enable: shiftwatch feeds enable "
+                      "URL)", spec.url, reason)
+            self._notices.append(f"Feed disabled: {spec.name} ({spec.url}): {reason}. "
+                                 f"Re-enable with: shiftwatch feeds enable {spec.url}")
+        elif failures == NOTICE_AFTER:
+            self._notices.append(f"Feed failing: {spec.name} ({spec.url}) failed {failures} checks "
+                                 f"in a row: {error}. Retrying with backoff.")
+
+    def _host_limit(self, url: str) -> contextlib.AbstractAsyncContextManager:
+        host = host_of(url)
+        if not host:
+            return contextlib.nullcontext()
+        loop = asyncio.get_running_loop()
+        if self._host_loop is not loop:  # a semaphore belongs to one event loop
+            self._host_limits, self._host_loop = {}, loop
+        return self._host_limits.setdefault(host, asyncio.Semaphore(self.policy.per_host))
+
+    async def _send_notices(self) -> None:
+        """Operational notices to every destination that takes them; best effort."""
+        notices, self._notices = self._notices, []
+        for text in notices:
+            for destination in self.destinations.values():
+                notice = getattr(destination, "notice", None)
+                if notice is None:
+                    continue
+                try:
+                    async with asyncio.timeout(NOTICE_TIMEOUT):
+                        await notice(text)
+                except Exception as exc:
+                    log.warning("notice failed: destination=%s error=%s: %s", destination.prefix,
+                                type(exc).__name__, exc)
+
+    def reload_feeds(self) -> bool:
+        """Pick up feeds.yaml edits without a restart (called at the start of each tick): when
+        the file changed, load and validate it; an invalid file keeps the current list and the
+        log says why (file:line). True when the list was replaced."""
+        if self.feeds_file is None:
+            return False
+        signature = _file_signature(self.feeds_file)
+        if signature is None or signature == self._feeds_signature:
+            return False  # unchanged, or gone for a moment (editors save by renaming)
+        self._feeds_signature = signature
+        try:
+            feeds = load_feeds(self.feeds_file)
+        except BotError as exc:
+            log.error("feeds file not reloaded, keeping the %d feeds in use: %s", len(self.feeds),
+                      exc)
+            return False
+        before, after = {f.url for f in self.feeds}, {f.url for f in feeds}
+        self.feeds = feeds
+        log.info("feeds file reloaded: %d feeds (%d added, %d removed)", len(feeds),
+                 len(after - before), len(before - after))
+        return True
 
     # ------------------------------------------------------------------ delivery
 
     async def deliver_once(self) -> int:
+        """Claim due outbox rows one at a time and send each: with several workers, a row is
+        sent by the one that claimed it. Rows for destinations this process does not have
+        stay queued for one that does."""
         delivered = 0
-        now = self.clock()
-        for row in self.store.due(now):
+        for _ in range(MAX_DELIVERIES_PER_CYCLE):
+            if self._stop.is_set():
+                break  # stopping: what is left goes to the next cycle, or another worker
+            claimed = self.store.claim_due_outbox(self.worker_id, self.clock(), self.outbox_lease,
+                                                  prefixes=list(self.destinations))
+            if not claimed:
+                break
+            row = claimed[0]
             prefix, _, target = row.destination.partition(":")
-            destination = self.destinations.get(prefix)
-            if destination is None:
-                continue  # that destination is not configured in this process: leave it queued
-            alert = AlertView.from_record(self.store.shift_record(row.shift_id))
+            destination = self.destinations[prefix]
             try:
+                alert = AlertView.from_record(self.store.shift_record(row.shift_id))
                 await destination.send(target, alert)
+            except DB_UNAVAILABLE:
+                raise
             except DeliveryError as exc:
                 final = exc.permanent or row.attempts + 1 >= MAX_DELIVERY_ATTEMPTS
                 retry_at = None if final else retry_time(self.clock(), row.attempts, exc.retry_after)
@@ -248,7 +617,16 @@ class App:
                     self.store.unsubscribe(prefix, target, note=str(exc))
                     log.warning("subscription deactivated: destination=%s", row.destination)
                 continue
+            except Exception as exc:  # a bug in one destination must not hold up the others
+                log.exception("delivery crashed: destination=%s shift=%d", row.destination,
+                              row.shift_id)
+                self.store.mark_failed(row.id, f"internal error: {type(exc).__name__}: {exc}",
+                                       retry_at=retry_time(self.clock(), row.attempts, None))
+                continue
             self.store.mark_sent(row.id, self.clock())
+            if self.metrics is not None:
+                self.metrics.observe_delivery(row.destination, self.store.shift_record(row.shift_id),
+                                              self.clock())
             delivered += 1
         return delivered
 
@@ -264,24 +642,42 @@ class App:
             with contextlib.suppress(NotImplementedError, RuntimeError):  # non-Unix
                 loop.add_signal_handler(sig, self.stop)
         services = [d for d in self.destinations.values() if hasattr(d, "start")]
-        for service in services:
+        for service in services if self.serve_commands else []:
             await service.start()  # type: ignore[attr-defined]
         scheduler = AsyncIOScheduler(timezone=UTC)
         scheduler.add_job(self.poll_once, "interval", seconds=self.tick_seconds,
                           next_run_time=self.clock(), max_instances=1, coalesce=True,
                           id="poll", misfire_grace_time=None)
         scheduler.start()
-        log.info("running: %d feeds, tick %.0fs", len(self.feeds), self.tick_seconds)
+        log.info("running: %d feeds, tick %.0fs, worker %s%s", len(self.feeds), self.tick_seconds,
+                 self.worker_id, "" if self.serve_commands else " (delivers, answers no commands)")
         try:
+            if self.ops is not None:
+                await self.ops.start(scheduler)
             await self._stop.wait()
         finally:
+            if self.ops is not None:
+                await self.ops.stop()
             scheduler.shutdown(wait=False)
+            with contextlib.suppress(*DB_UNAVAILABLE):  # else they expire
+                self.store.release_leases(self.worker_id)
             for service in reversed(services):
                 try:
                     await service.stop()  # type: ignore[attr-defined]
                 except Exception:
                     log.exception("stopping a chat service failed")
             log.info("stopped")
+
+
+def _file_signature(path: Path | None) -> tuple[int, int] | None:
+    """(mtime, size) of a file: size too, as two saves within the clock's resolution happen."""
+    if path is None:
+        return None
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
 
 
 def _aware(value: datetime) -> datetime:

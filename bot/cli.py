@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import difflib
 import json
 import logging
 import sys
@@ -11,6 +12,7 @@ import tempfile
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot import __version__
 from bot.app import App, Pipeline, utcnow
@@ -25,13 +27,18 @@ from bot.evaluate import (
     summary_line,
 )
 from bot.feeds import load_feeds
+from bot.fetch import SharedClient, make_client
 from bot.lookup import country_display, resolve_actor, resolve_country, resolve_topic
 from bot.models import Item
 from bot.parse import parse_feed
 from bot.render import AlertView, position_json, position_line, shift_json, statement_json
 from bot.rules import RuleSet, load_rules
+from bot.schedule import PollPolicy
 from bot.settings import Settings
 from bot.store import Store
+
+if TYPE_CHECKING:
+    from bot.ops import OpsServer
 
 FEED_SUFFIXES = (".xml", ".rss", ".atom", ".feed")
 
@@ -44,6 +51,9 @@ EXAMPLES = {
     "rules": "shiftwatch rules check --rules rules/ --feeds feeds.yaml",
     "rules check": "shiftwatch rules check --rules rules/ --feeds feeds.yaml",
     "rules explain": 'shiftwatch rules explain "Scholz ruled out sending troops." --date 2024-02-27',
+    "feeds": "shiftwatch feeds --json        # or: shiftwatch feeds enable https://example.org/rss",
+    "actors": "shiftwatch actors --provisional   # then: shiftwatch actors confirm "
+              "provisional:ulf-kristersson",
     "eval": "shiftwatch eval --gold tests/corpus/gold.yaml --shifts tests/corpus/shifts.yaml "
             "tests/corpus/*.xml",
 }
@@ -78,7 +88,10 @@ def build_parser() -> argparse.ArgumentParser:
             epilog="example:\n  " + EXAMPLES[key or name],
             formatter_class=argparse.RawDescriptionHelpFormatter)
 
-    add("run", "poll every feed on schedule, update positions, alert on shifts (Ctrl-C stops)")
+    p = add("run", "poll every feed on schedule, update positions, alert on shifts (Ctrl-C stops)")
+    p.add_argument("--worker", action="store_true",
+                   help="one of several processes sharing the database: poll and deliver, but "
+                        "leave chat commands to the one `run` started without --worker")
     p = add("poll", "poll feeds once, deliver alerts, then exit")
     p.add_argument("--once", action="store_true", help="one cycle (the only mode; kept explicit)")
 
@@ -97,6 +110,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--topic")
     p.add_argument("--json", action="store_true")
 
+    p = add("actors", "tracked actors; --provisional: speakers found in the news but not in "
+            "actors.yaml, with evidence; `actors confirm ID` adds one to actors.yaml")
+    p.add_argument("action", nargs="?", choices=("list", "confirm"), default="list")
+    p.add_argument("actor", nargs="?", metavar="ID", help="provisional:<slug> to confirm")
+    p.add_argument("--provisional", action="store_true", help="list provisional actors")
+    p.add_argument("--id", dest="new_id", metavar="NEW_ID",
+                   help="the id to confirm it under (default: the provisional slug)")
+    p.add_argument("--json", action="store_true")
+
     rules = sub.add_parser("rules", help="check and explain rules", description="check and "
                            "explain rules")
     rules_sub = rules.add_subparsers(dest="rules_command", required=True, metavar="ACTION")
@@ -109,6 +131,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--file", help="read the text from a file")
     p.add_argument("--item", metavar="GUID", help="explain one item of --feed-file")
     p.add_argument("--feed-file", metavar="FILE", help="the feed file holding --item")
+
+    p = add("feeds", "each feed's status (ok, failing, disabled, new), last success, last error, "
+            "items seen, next check; `feeds enable URL` polls a disabled feed again")
+    p.add_argument("action", nargs="?", choices=("list", "enable"), default="list",
+                   help="list (default) or enable URL")
+    p.add_argument("url", nargs="?", metavar="URL", help="the feed to enable")
+    p.add_argument("--json", action="store_true", help="a JSON list, one object per feed")
 
     p = add("eval", "replay labelled feeds and score statements and shifts against gold labels")
     p.add_argument("--gold", required=True)
@@ -124,8 +153,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                         else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # it logs URLs, and bot tokens in them
-    settings = Settings.from_env(db_url=args.db, rules_dir=args.rules, feeds_file=args.feeds)
+    # two INFO lines per tick ("Running job", "executed successfully") would bury the cycle summary
+    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
     try:
+        settings = Settings.from_env(db_url=args.db, rules_dir=args.rules, feeds_file=args.feeds)
         return COMMANDS[args.command](args, settings)
     except ConfigError as exc:
         print(f"shiftwatch: invalid configuration:\n{exc}", file=sys.stderr)
@@ -139,7 +170,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 # ---------------------------------------------------------------------- commands
 
-def _live_app(settings: Settings) -> App:
+def _live_app(settings: Settings, *, worker: bool = False, serve_http: bool = False) -> App:
     rules = load_rules(settings.rules_dir)
     feeds = load_feeds(settings.feeds_file)
     store = Store(settings.db_url)
@@ -150,13 +181,30 @@ def _live_app(settings: Settings) -> App:
     if settings.slack_token:
         from bot.chat.slack import SlackService
         destinations.append(SlackService(settings, store, rules))
-    pipeline = Pipeline(rules, store, platforms=[d.prefix for d in destinations])
+    # a new feed's backlog updates positions but raises no alert (replay is exempt)
+    pipeline = Pipeline(rules, store, platforms=[d.prefix for d in destinations],
+                        alert_max_age=settings.alert_max_age)
+    policy = PollPolicy(max_bytes=settings.fetch_max_bytes, deadline=settings.fetch_deadline,
+                        per_host=settings.fetch_per_host, max_failures=settings.feed_max_failures)
     return App(pipeline, feeds, destinations,
-               concurrency=settings.fetch_concurrency, tick_seconds=settings.tick_seconds)
+               concurrency=settings.fetch_concurrency, tick_seconds=settings.tick_seconds,
+               client_factory=SharedClient(lambda: make_client(concurrency=settings.fetch_concurrency)),
+               policy=policy, feeds_file=settings.feeds_file, serve_commands=not worker,
+               ops=_ops_server(settings, store) if serve_http else None)
+
+
+def _ops_server(settings: Settings, store: Store) -> OpsServer | None:
+    """/healthz, /readyz and /metrics when SHIFTWATCH_HTTP_PORT is set."""
+    if settings.http_port is None:
+        return None
+    from bot.metrics import Metrics  # aiohttp and prometheus_client: only when serving
+    from bot.ops import OpsServer
+
+    return OpsServer(store, Metrics(store), host=settings.http_host, port=settings.http_port)
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    app = _live_app(settings)
+    app = _live_app(settings, worker=args.worker, serve_http=True)
     asyncio.run(app.run())
     return 0
 
@@ -284,6 +332,39 @@ def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_actors(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.curation import confirm_actor, provisional_json, provisional_text
+
+    if args.action == "confirm":
+        if not args.actor:
+            raise BotError("usage: shiftwatch actors confirm provisional:<slug> [--id NEW_ID]")
+        done = confirm_actor(settings.rules_dir, Store(settings.db_url), args.actor, args.new_id)
+        moved = ", ".join(f"{n} {table}" for table, n in done.moved.items())
+        print(f"confirmed {done.old_id} as {done.new_id} in "
+              f"{Path(settings.rules_dir) / 'actors.yaml'} (moved {moved}):\n{done.entry}", end="")
+        return 0
+    if args.provisional:
+        found = Store(settings.db_url).provisional_actors()
+        if args.json:
+            print(json.dumps([provisional_json(a) for a in found], ensure_ascii=False, indent=2))
+        elif not found:
+            print("No provisional actors stored.")
+        else:
+            print("\n".join(provisional_text(a) for a in found))
+        return 0
+    rules = load_rules(settings.rules_dir)
+    listed = sorted(rules.actors.values(), key=lambda a: (a.country, a.name))
+    rows = [{"id": a.id, "name": a.name, "country": a.country,
+             "roles": [r.title or r.office for r in a.roles if r.end is None]} for a in listed]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        for r in rows:
+            print(f"{r['id']}  {r['name']} ({r['country']}){': ' if r['roles'] else ''}"
+                  f"{', '.join(r['roles'])}")
+    return 0
+
+
 def cmd_rules(args: argparse.Namespace, settings: Settings) -> int:
     if args.rules_command == "check":
         return _rules_check(settings)
@@ -375,7 +456,89 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
+    store = Store(settings.db_url)
+    try:
+        rows = {r["url"]: r for r in store.all_feeds()}
+        readable = True
+        try:
+            listed = load_feeds(settings.feeds_file)
+        except BotError as exc:
+            if args.action == "list" and not rows:
+                raise  # nothing to show but the file's problem
+            # the database still knows every feed it has polled
+            print(f"shiftwatch: {settings.feeds_file} not read, showing the database only:\n{exc}",
+                  file=sys.stderr)
+            listed, readable = [], False
+        if args.action == "enable":
+            return _enable_feed(store, args.url, rows, [f.url for f in listed])
+        names = {f.url: f.name for f in listed}
+        report = [feed_status(rows.get(url) or {"url": url}, names.get(url))
+                  for url in dict.fromkeys([*names, *rows])]
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+        return 0
+    if not report:
+        print(f"No feeds: {settings.feeds_file} lists none and none were polled yet.")
+    for r in report:
+        extra = "" if r["listed"] or not readable else "  (no longer in the feeds file)"
+        print(f"{r['status']:<8} {r['url']}{extra}\n"
+              f"         last success {r['last_success_at'] or 'never'}, next check "
+              f"{r['next_check_at'] or '-'}, {r['items_seen']} items seen, {r['failures']} failures")
+        if r["disabled_reason"]:
+            print(f"         disabled {r['disabled_at']}: {r['disabled_reason']}")
+        elif r["last_error"]:
+            print(f"         last error: {r['last_error']}")
+    return 0
+
+
+def feed_status(row: dict, name: str | None) -> dict:
+    """One feed's line of `shiftwatch feeds`, as JSON-ready values."""
+    def when(key: str) -> str | None:
+        value = row.get(key)
+        return value.isoformat(timespec="seconds") if value else None
+
+    if row.get("disabled"):
+        status = "disabled"
+    elif row.get("failures"):
+        status = "failing"
+    elif row.get("last_success_at"):
+        status = "ok"
+    else:
+        status = "new"
+    return {"url": row["url"], "name": name or row.get("name") or row["url"], "status": status,
+            "listed": name is not None, "last_success_at": when("last_success_at"),
+            "last_checked_at": when("last_checked_at"), "next_check_at": when("next_check_at"),
+            "last_error": row.get("last_error"), "failures": row.get("failures") or 0,
+            "items_seen": row.get("items_seen") or 0, "disabled_at": when("disabled_at"),
+            "disabled_reason": row.get("disabled_reason")}
+
+
+def _enable_feed(store: Store, url: str | None, rows: dict, listed: list[str]) -> int:
+    if not url:
+        raise BotError("usage: shiftwatch feeds enable URL  (the URL as `shiftwatch feeds` shows it)")
+    url = url.strip()
+    if url not in rows:
+        if url in listed:
+            print(f"{url} has not been polled yet; it is not disabled.")
+            return 0
+        known = list(dict.fromkeys([*rows, *listed]))
+        close = difflib.get_close_matches(url, known, n=3, cutoff=0.5)
+        hint = ("; did you mean " + " or ".join(close) + "?") if close else \
+            ("; known feeds: " + ", ".join(known[:5]) if known else "; no feed is known yet")
+        raise BotError(f"unknown feed {url!r}{hint}")
+    if not rows[url]["disabled"]:
+        print(f"{url} is not disabled (status: {feed_status(rows[url], None)['status']}).")
+        return 0
+    store.enable_feed(url)
+    print(f"enabled {url}: it will be checked at the next tick.")
+    return 0
+
+
 COMMANDS = {
     "run": cmd_run, "poll": cmd_poll, "replay": cmd_replay, "positions": cmd_positions,
-    "history": cmd_history, "rules": cmd_rules, "eval": cmd_eval,
+    "history": cmd_history, "rules": cmd_rules, "eval": cmd_eval, "feeds": cmd_feeds,
+    "actors": cmd_actors,
 }

@@ -32,6 +32,10 @@ class Item:
     title: str
     text: str
     published: datetime
+    # Set when the linked article page was fetched (bot/fulltext.py): the text extraction ran
+    # on (also in `text`), or why the page could not be used. Stored with the item.
+    full_text: str | None = None
+    full_text_error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -59,8 +63,19 @@ class Statement:
 
 
 @dataclass(frozen=True)
+class Pending:
+    """A new stance held unconfirmed: one source, less confident than the alerting threshold."""
+
+    stance: str
+    since: datetime
+    evidence: str
+    url: str
+
+
+@dataclass(frozen=True)
 class Position:
-    """An actor's current stance on a topic and the statement that set it."""
+    """An actor's current stance on a topic and the statement that set it (`pending`: a shift
+    away from it that waits for a second source; the stance stays until one confirms it)."""
 
     actor_id: str
     actor_name: str
@@ -72,6 +87,7 @@ class Position:
     url: str
     item_guid: str
     confidence: float = 1.0
+    pending: Pending | None = None
 
 
 @dataclass(frozen=True)
@@ -93,6 +109,7 @@ class Shift:
 
     @property
     def key(self) -> str:
-        """Stable identity: the same shift found twice (a restart, a second worker) is one."""
-        s = self.statement
-        return f"{s.actor_id}|{s.topic}|{self.previous.stance}>{s.stance}|{s.item_guid}"
+        """Stable identity: the position it moves from and where it goes. The same move found
+        twice (a restart, two copies of a story in two workers, a second source) is one shift."""
+        s, p = self.statement, self.previous
+        return f"{s.actor_id}|{s.topic}|{p.stance}>{s.stance}|{p.item_guid}|{p.since.isoformat()}"

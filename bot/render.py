@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-MAGNITUDE_WORDS = {1: "half flip", 2: "full flop", 3: "full flop"}
+from bot.shifts import magnitude_steps, magnitude_words
+
+MAX_COPIES_SHOWN = 8
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,9 @@ class AlertView:
     prev_url: str
     prev_published: datetime
     prev_evidence: str
+    copies: tuple[tuple[str, str], ...] = ()   # syndicated copies: (feed name, URL)
+    corroborated_by: str = ""                  # the second source that confirmed a held shift
+    key: str = ""                              # the stored shift's identity (`Shift.key`)
 
     @classmethod
     def from_record(cls, r: dict[str, Any]) -> AlertView:
@@ -44,11 +49,24 @@ class AlertView:
                    url=r["url"], published=r["published"], evidence=r["evidence"],
                    confidence=r["confidence"], prev_item=r["prev_item_guid"],
                    prev_url=r["prev_url"], prev_published=r["prev_published"],
-                   prev_evidence=r["prev_evidence"])
+                   prev_evidence=r["prev_evidence"],
+                   copies=tuple((str(n), str(u)) for n, u in r.get("copies") or ()),
+                   corroborated_by=r.get("corroborated_by") or "", key=r.get("key") or "")
 
     @property
     def magnitude_word(self) -> str:
-        return MAGNITUDE_WORDS.get(self.magnitude, "full flop")
+        """"half flip" (one step on the stance scale) or "full flop" (two or more)."""
+        return magnitude_words(self.magnitude)
+
+    @property
+    def magnitude_steps(self) -> str:
+        return magnitude_steps(self.magnitude)
+
+    @property
+    def extra_sources(self) -> list[tuple[str, str]]:
+        """Other sources to list: the confirming one first, then syndicated copies."""
+        out = [("confirmed by", self.corroborated_by)] if self.corroborated_by else []
+        return out + list(self.copies)
 
 
 def iso(value: datetime | date | None) -> str | None:
@@ -62,20 +80,34 @@ def shift_json(a: AlertView) -> dict[str, Any]:
         "actor": a.actor, "actor_id": a.actor_id, "country": a.country, "topic": a.topic,
         "from": a.from_stance, "to": a.to_stance, "evidence": a.evidence,
         "confidence": a.confidence, "magnitude": a.magnitude,
+        "magnitude_label": a.magnitude_word,
         "previous": {"item": a.prev_item, "url": a.prev_url,
                      "published": iso(a.prev_published), "evidence": a.prev_evidence},
+        "corroborated_by": a.corroborated_by or None,
+        "also_reported_by": [{"feed": name, "url": url} for name, url in a.copies],
     }
 
 
 def shift_text(a: AlertView) -> str:
     return (
         f"SHIFT {a.actor} ({a.country}) on {a.topic}: {a.from_stance} -> {a.to_stance}"
-        f" [{a.magnitude_word}]\n"
+        f" [{a.magnitude_word}, {a.magnitude_steps}]\n"
         f"  now ({a.published:%Y-%m-%d}): \"{a.evidence}\"\n"
         f"  source: {a.url or a.item}\n"
-        f"  before ({a.prev_published:%Y-%m-%d}, {a.from_stance}): \"{a.prev_evidence}\"\n"
+        + "".join(f"  {_also(name)}: {url}\n" for name, url in _shown(a))
+        + f"  before ({a.prev_published:%Y-%m-%d}, {a.from_stance}): \"{a.prev_evidence}\"\n"
         f"  source: {a.prev_url or a.prev_item}"
     )
+
+
+def _shown(a: AlertView) -> list[tuple[str, str]]:
+    shown = a.extra_sources[:MAX_COPIES_SHOWN]
+    more = len(a.extra_sources) - len(shown)
+    return shown + ([("and", f"{more} more")] if more > 0 else [])
+
+
+def _also(name: str) -> str:
+    return name if name in ("confirmed by", "and") else f"also reported by {name}"
 
 
 def shift_telegram_html(a: AlertView) -> str:
@@ -87,10 +119,22 @@ def shift_telegram_html(a: AlertView) -> str:
         f"<b>{e(a.actor)}</b> ({e(a.country)}) on <i>{e(a.topic)}</i>\n"
         f"<b>{e(a.from_stance)} → {e(a.to_stance)}</b> ({e(a.magnitude_word)})\n\n"
         f"<blockquote>{e(a.evidence)}</blockquote>\n"
-        f"{a.published:%Y-%m-%d} · {link}\n\n"
+        f"{a.published:%Y-%m-%d} · {link}{_telegram_also(a)}\n\n"
         f"Before ({a.prev_published:%Y-%m-%d}, {e(a.from_stance)}):\n"
         f"<blockquote>{e(a.prev_evidence)}</blockquote>\n{prev_link}"
     )
+
+
+def _telegram_also(a: AlertView) -> str:
+    e = html.escape
+    parts = []
+    for name, url in _shown(a):
+        if url.startswith(("http://", "https://")):
+            label = "confirmed by a second source" if name == "confirmed by" else name
+            parts.append(f'<a href="{e(url, quote=True)}">{e(label)}</a>')
+        else:
+            parts.append(e(f"{name} {url}" if name in ("confirmed by", "and") else name))
+    return "\nAlso: " + ", ".join(parts) if parts else ""
 
 
 def slack_escape(text: str) -> str:
@@ -103,7 +147,7 @@ def shift_slack(a: AlertView) -> tuple[str, list[dict[str, Any]]]:
     e = slack_escape
     header = f"{a.actor} ({a.country}): {a.from_stance} → {a.to_stance}"
     quote = e(a.evidence)[:2900]
-    context = (f"{a.topic} · {a.magnitude_word} · {a.published:%Y-%m-%d} · "
+    context = (f"{a.topic} · {a.magnitude_word} ({a.magnitude_steps}) · {a.published:%Y-%m-%d} · "
                f"before ({a.prev_published:%Y-%m-%d}): {a.from_stance} — "
                f"“{e(a.prev_evidence)[:600]}”")
     blocks: list[dict[str, Any]] = [
@@ -114,20 +158,43 @@ def shift_slack(a: AlertView) -> tuple[str, list[dict[str, Any]]]:
     if a.url.startswith(("http://", "https://")):
         blocks.append({"type": "section", "text": {"type": "mrkdwn",
                                                    "text": f"<{e(a.url)}|Read the source>"}})
+    also = [f"<{e(url)}|{e('confirmed by a second source' if name == 'confirmed by' else name)}>"
+            if url.startswith(("http://", "https://")) else e(f"{name} {url}")
+            for name, url in _shown(a)]
+    if also:
+        blocks.append({"type": "context", "elements": [
+            {"type": "mrkdwn", "text": ("Also: " + ", ".join(also))[:2900]}]})
     fallback = e(f"{header}: \"{a.evidence}\" ({a.url or a.item})")
     return fallback, blocks
 
 
-def position_line(p: Any, *, unconfirmed: bool = False) -> str:
-    mark = " (unconfirmed)" if unconfirmed else ""
-    return (f"{p.actor_name} ({p.country}) on {p.topic}: {p.stance}{mark} since "
-            f"{p.since:%Y-%m-%d}\n  \"{p.evidence}\"\n  {p.url or p.item_guid}")
+def pending_note(p: Any) -> str:
+    """Plain text for a position with a held shift: the stance stays until a second source
+    confirms the move (escape it for the format it goes into)."""
+    pending = getattr(p, "pending", None)
+    if pending is None:
+        return ""
+    return (f" (unconfirmed: {pending.stance} since {pending.since:%Y-%m-%d}, one source,"
+            " awaiting a second)")
+
+
+def position_line(p: Any) -> str:
+    line = (f"{p.actor_name} ({p.country}) on {p.topic}: {p.stance} since "
+            f"{p.since:%Y-%m-%d}{pending_note(p)}\n  \"{p.evidence}\"\n  {p.url or p.item_guid}")
+    pending = getattr(p, "pending", None)
+    if pending is not None:
+        line += f"\n  unconfirmed: \"{pending.evidence}\"\n  {pending.url}"
+    return line
 
 
 def position_json(p: Any) -> dict[str, Any]:
+    pending = getattr(p, "pending", None)
     return {"actor": p.actor_name, "actor_id": p.actor_id, "country": p.country,
             "topic": p.topic, "stance": p.stance, "since": iso(p.since),
-            "evidence": p.evidence, "url": p.url}
+            "evidence": p.evidence, "url": p.url,
+            "unconfirmed": None if pending is None else {
+                "stance": pending.stance, "since": iso(pending.since),
+                "evidence": pending.evidence, "url": pending.url}}
 
 
 def statement_json(s: Any) -> dict[str, Any]:

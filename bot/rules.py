@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import pycountry
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -73,6 +73,7 @@ class CueSet:
     stance: str
     phrases: tuple[str, ...]
     weight: float = 1.0
+    keep_when_negated: bool = False     # a warning stays a warning: "we do not want a trade war"
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,7 @@ class Topic:
     ignore: tuple[str, ...] = ()
     labels: tuple[str, ...] = ()
     cues: tuple[CueSet, ...] = ()
+    refer_back: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,28 @@ class StanceRules:
     negated: dict[str, str]
     conditions: tuple[str, ...]
     cues: tuple[CueSet, ...]
+    # A shift less confident than this is held unconfirmed until a second independent source.
+    confirm_threshold: float = 0.7
+    confidence: ConfidenceRules = field(default_factory=lambda: ConfidenceRules())
+
+
+# How much each piece of evidence is worth (stances.yaml `confidence:`; see rules/README.md).
+ATTRIBUTION_DEFAULTS: dict[str, float] = {
+    "name": 0.95, "role": 0.85, "bare-role": 0.75, "pronoun": 0.85, "quote": 0.85,
+    "voice": 0.7, "institution": 0.65, "country": 0.65,
+}
+EVIDENCE_DEFAULTS: dict[str, float] = {"direct_quote": 1.0, "indirect": 0.9, "no_reporting_verb": 0.8}
+HEDGES_DEFAULT: tuple[str, ...] = ("may", "might", "could", "perhaps", "possibly", "probably",
+                                   "likely", "reportedly", "appear*", "seem*")
+
+
+@dataclass(frozen=True)
+class ConfidenceRules:
+    attribution: dict[str, float] = field(default_factory=lambda: dict(ATTRIBUTION_DEFAULTS))
+    evidence: dict[str, float] = field(default_factory=lambda: dict(EVIDENCE_DEFAULTS))
+    carried_topic: float = 0.9
+    hedge: float = 0.85
+    hedges: tuple[str, ...] = HEDGES_DEFAULT
 
 
 @dataclass(frozen=True)
@@ -224,6 +248,7 @@ class CueSetIn(_Strict):
     stance: str
     phrases: list[str]
     weight: float = Field(default=1.0, gt=0)
+    keep_when_negated: bool = False
 
 
 class TopicIn(_Strict):
@@ -235,6 +260,7 @@ class TopicIn(_Strict):
     ignore: list[str] = Field(default_factory=list)
     labels: list[str] = Field(default_factory=list)
     cues: list[CueSetIn] = Field(default_factory=list)
+    refer_back: list[str] = Field(default_factory=list)
 
 
 class TopicsFile(_Strict):
@@ -247,6 +273,25 @@ class StancesFile(_Strict):
     negated: dict[str, str] = Field(default_factory=dict)
     conditions: list[str] = Field(default_factory=list)
     cues: list[CueSetIn] = Field(default_factory=list)
+    alerting: AlertingIn = Field(default_factory=lambda: AlertingIn())
+    confidence: ConfidenceIn = Field(default_factory=lambda: ConfidenceIn())
+
+
+class AlertingIn(_Strict):
+    confirm_threshold: float = Field(default=0.7, ge=0.0, le=1.0)
+
+
+_Factor = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class ConfidenceIn(_Strict):
+    attribution: dict[Literal["name", "role", "bare-role", "pronoun", "quote", "voice", "institution",
+                              "country"], _Factor] = Field(default_factory=dict)
+    evidence: dict[Literal["direct_quote", "indirect", "no_reporting_verb"], _Factor] = Field(
+        default_factory=dict)
+    carried_topic: _Factor = 0.9
+    hedge: _Factor = 0.85
+    hedges: list[str] = Field(default_factory=lambda: list(HEDGES_DEFAULT))
 
 
 class LanguageFile(_Strict):
@@ -423,7 +468,15 @@ def _check_stances(data: StancesFile, report: _Reporter) -> StanceRules:
         if cue.stance not in labels:
             report("stances", ("cues", i, "stance"), f"{cue.stance!r} is not a label {list(labels)}")
     return StanceRules(labels, tuple(data.negators), dict(data.negated), tuple(data.conditions),
-                       tuple(CueSet(c.stance, tuple(c.phrases), c.weight) for c in data.cues))
+                       tuple(CueSet(c.stance, tuple(c.phrases), c.weight, c.keep_when_negated)
+                             for c in data.cues),
+                       data.alerting.confirm_threshold,
+                       ConfidenceRules(
+                           attribution={**ATTRIBUTION_DEFAULTS, **data.confidence.attribution},
+                           evidence={**EVIDENCE_DEFAULTS, **data.confidence.evidence},
+                           carried_topic=data.confidence.carried_topic,
+                           hedge=data.confidence.hedge,
+                           hedges=tuple(data.confidence.hedges)))
 
 
 def _check_topics(data: TopicsFile, stances: StanceRules, report: _Reporter) -> dict[str, Topic]:
@@ -442,7 +495,9 @@ def _check_topics(data: TopicsFile, stances: StanceRules, report: _Reporter) -> 
                 report("topics", (*where, "cues", j, "stance"), f"{cue.stance!r} is not a label")
         out[t.id] = Topic(t.id, t.name, tuple(t.keywords), tuple(t.context), tuple(t.exclude),
                           tuple(t.ignore), tuple(t.labels),
-                          tuple(CueSet(c.stance, tuple(c.phrases), c.weight) for c in t.cues))
+                          tuple(CueSet(c.stance, tuple(c.phrases), c.weight, c.keep_when_negated)
+                                for c in t.cues),
+                          tuple(t.refer_back))
     return out
 
 
@@ -465,6 +520,6 @@ def _check_phrases(docs: dict[str, YamlDoc], report: _Reporter) -> None:
                 report(name, path, f"{value!r}: {exc}")
 
     phrase_keys = {"phrases", "keywords", "context", "exclude", "ignore", "negators", "conditions",
-                   "reporting_verbs", "refer_back", "historical_markers"}
+                   "reporting_verbs", "refer_back", "historical_markers", "hedges"}
     for name in ("topics", "stances", "language"):
         walk(name, docs[name].data, (), lambda p: any(k in phrase_keys for k in p if isinstance(k, str)))

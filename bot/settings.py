@@ -5,7 +5,10 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
+
+from bot.errors import BotError
 
 DEFAULT_DB = "state/shiftwatch.db"
 DEFAULT_RULES = "rules"
@@ -24,6 +27,18 @@ class Settings:
     telegram_api_url: str = "https://api.telegram.org"
     slack_token: str | None = None
     slack_api_url: str = "https://slack.com/api/"
+    # Polite polling (see bot/schedule.py and bot/fetch.py)
+    alert_max_age: timedelta | None = timedelta(hours=48)   # older items raise no alert
+    fetch_per_host: int = 2
+    fetch_max_bytes: int = 10 * 1024 * 1024
+    fetch_deadline: float = 30.0
+    feed_max_failures: int = 50
+    # Where "feed broken" / "feed recovered" notices go, besides the log
+    telegram_admin_chat_ids: tuple[str, ...] = ()
+    slack_admin_channel: str | None = None
+    # /healthz, /readyz, /metrics of `run` (bot/ops.py): off unless a port is given
+    http_port: int | None = None
+    http_host: str = "127.0.0.1"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: str | None) -> Settings:
@@ -41,7 +56,54 @@ class Settings:
             telegram_api_url=env.get("TELEGRAM_API_URL") or "https://api.telegram.org",
             slack_token=env.get("SLACK_BOT_TOKEN") or None,
             slack_api_url=env.get("SLACK_API_URL") or "https://slack.com/api/",
+            alert_max_age=_max_age(env.get("SHIFTWATCH_ALERT_MAX_AGE", "48h")),
+            fetch_per_host=_number(env, "SHIFTWATCH_FETCH_PER_HOST", 2),
+            fetch_max_bytes=_number(env, "SHIFTWATCH_FETCH_MAX_BYTES", 10 * 1024 * 1024),
+            fetch_deadline=float(_number(env, "SHIFTWATCH_FETCH_DEADLINE", 30)),
+            feed_max_failures=_number(env, "SHIFTWATCH_FEED_MAX_FAILURES", 50),
+            telegram_admin_chat_ids=tuple(c.strip() for c in
+                                          env.get("TELEGRAM_ADMIN_CHAT_IDS", "").split(",")
+                                          if c.strip()),
+            slack_admin_channel=(env.get("SLACK_ADMIN_CHANNEL") or "").strip() or None,
+            http_port=_port(env.get("SHIFTWATCH_HTTP_PORT", "")),
+            http_host=(env.get("SHIFTWATCH_HTTP_HOST") or "").strip() or "127.0.0.1",
         )
+
+
+def _max_age(value: str) -> timedelta | None:
+    """'48h', '2d' (see feeds intervals); 'off' or '0' alerts on items of any age."""
+    if value.strip().lower() in ("", "0", "off", "none"):
+        return None
+    from bot.feeds import parse_interval
+
+    try:
+        return timedelta(seconds=parse_interval(value))
+    except ValueError as exc:
+        raise BotError(f"SHIFTWATCH_ALERT_MAX_AGE: {exc}") from None
+
+
+def _number(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BotError(f"{name} must be a whole number, not {raw!r}") from None
+    if value <= 0:
+        raise BotError(f"{name} must be positive, not {raw!r}")
+    return value
+
+
+def _port(raw: str) -> int | None:
+    """SHIFTWATCH_HTTP_PORT: unset, empty or 'off' serves nothing."""
+    raw = raw.strip()
+    if raw.lower() in ("", "off"):
+        return None
+    if not raw.isdigit() or not 1 <= int(raw) <= 65535:
+        raise BotError(f"SHIFTWATCH_HTTP_PORT must be a port number from 1 to 65535 (or off), "
+                       f"not {raw!r}")
+    return int(raw)
 
 
 def _state_dir(db: str) -> str:

@@ -8,10 +8,15 @@ Rules (see rules/README.md):
   ruling it out" (`conditional` over `open`), and a clear yes or no outweighs it.
 - The first position is a baseline, not a shift. An item older than the current position does
   not overwrite it. A different stance from a newer item is a shift, and becomes the position.
+- A shift's magnitude is its distance on the ordered stance scale: one step is a "half flip",
+  two or more a "full flop" (the fact-checkers' grades). Subscriptions filter on it.
+- A shift less confident than the rules' `alerting.confirm_threshold` is held unconfirmed (the
+  position keeps its stance) until a second, independent source states the same new stance.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -76,3 +81,54 @@ def magnitude_of(a: str, b: str, labels: tuple[str, ...]) -> int:
     if a in labels and b in labels:
         return abs(labels.index(a) - labels.index(b))
     return 1
+
+
+def magnitude_words(magnitude: int) -> str:
+    """How fact-checkers grade a change: one step is a "half flip", more a "full flop"."""
+    return "half flip" if magnitude <= 1 else "full flop"
+
+
+def magnitude_steps(magnitude: int) -> str:
+    return {1: "one step", 2: "two steps", 3: "three steps"}.get(magnitude, f"{magnitude} steps")
+
+
+def needs_confirmation(shift: Shift, threshold: float) -> bool:
+    """A shift whose evidence is weaker than the threshold waits for a second source."""
+    return shift.statement.confidence < threshold
+
+
+# Subscription filters on magnitude. `flop` (also `full-flop`) = two steps or more; `half-flip`
+# = exactly one step; `magnitude>=N`, `magnitude>N`, `magnitude=N`; `magnitude:N` means >= N.
+_MAGNITUDE = re.compile(r"^magnitude\s*(>=|=>|>|==|=|:)\s*(\d+)$")
+_NAMED = {"flop": "magnitude>=2", "full-flop": "magnitude>=2", "flops": "magnitude>=2",
+          "full-flops": "magnitude>=2", "half-flip": "magnitude=1", "half-flips": "magnitude=1"}
+
+
+def magnitude_filter(word: str) -> str | None:
+    """The canonical form of a magnitude filter ("flop" stays "flop"), or None if it is none."""
+    w = word.strip().lower()
+    if w in ("flop", "half-flip"):
+        return w
+    if w in _NAMED:
+        return "flop" if _NAMED[w] == "magnitude>=2" else "half-flip"
+    m = _MAGNITUDE.match(w)
+    if not m:
+        return None
+    op, n = m.group(1), int(m.group(2))
+    if op == ">":
+        op, n = ">=", n + 1
+    elif op in ("=>", ":"):
+        op = ">="
+    elif op == "==":
+        op = "="
+    return f"magnitude{op}{n}"
+
+
+def magnitude_accepts(canonical: str, magnitude: int) -> bool:
+    """Whether a shift of `magnitude` passes one canonical magnitude filter."""
+    rule = _NAMED.get(canonical, canonical)
+    m = _MAGNITUDE.match(rule)
+    if not m:
+        return True
+    n = int(m.group(2))
+    return magnitude >= n if m.group(1) == ">=" else magnitude == n

@@ -74,7 +74,8 @@ def test_positions_and_history_read_the_store(feed: Path, tmp_path: Path,
         [p] = json.loads(out)
         assert (p["actor"], p["stance"]) == ("Emmanuel Macron", "conditional")
         assert set(p) == {"actor", "actor_id", "country", "topic", "stance", "since", "evidence",
-                          "url"}
+                          "url", "unconfirmed"}
+        assert p["unconfirmed"] is None
     code, out, _ = run_cli(capsys, "positions", "germany", "--db", db)
     assert "Olaf Scholz (DE) on troops-to-ukraine: opposes" in out
     code, out, _ = run_cli(capsys, "history", "macron", "--db", db, "--json")

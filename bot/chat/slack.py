@@ -33,9 +33,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.errors import BotError, DeliveryError, UsageError
 from bot.lookup import country_display, resolve_actor, resolve_country, resolve_topic
-from bot.render import AlertView, shift_slack, slack_escape
+from bot.render import AlertView, pending_note, shift_slack, slack_escape
 from bot.rules import RuleSet
 from bot.settings import Settings
+from bot.shifts import magnitude_filter
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,6 @@ log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 #: Slack's answers to chat.postMessage that mean the channel will never take our posts.
 PERMANENT_ERRORS = frozenset({"channel_not_found", "not_in_channel", "is_archived"})
-FLOP_FILTERS = ("flop", "full-flop", "magnitude:2")
 MAX_ANSWER_CHARS = 12_000  # well under Slack's 40k limit, and still readable
 MAX_QUOTE_CHARS = 500
 HISTORY_LIMIT = 10
@@ -54,7 +54,8 @@ USAGE = (
     "*shiftwatch* follows what leaders say on tracked topics and tells you when a stance shifts.\n"
     "• `/positions <country> [topic]`: where a country's leaders stand now\n"
     "• `/shiftwatch subscribe [filters]`: post shifts in this channel; filters are topics,"
-    " countries, actors or `flop` (big shifts only), e.g. `subscribe france flop`\n"
+    " countries, actors, `flop` (shifts of two steps or more on the stance scale), `half-flip`"
+    " (one step) or `magnitude>=N`, e.g. `subscribe france flop`\n"
     "• `/shiftwatch unsubscribe`: stop posting here\n"
     "• `/shiftwatch list`: this channel's subscription\n"
     "• `/shiftwatch history <actor> [topic]`: an actor's recent statements\n"
@@ -232,7 +233,8 @@ class SlackService:
         for p in found:
             lines.append(
                 f"• *{slack_escape(p.actor_name)}* on _{slack_escape(p.topic)}_:"
-                f" *{slack_escape(p.stance)}* since {p.since:%Y-%m-%d}\n"
+                f" *{slack_escape(p.stance)}* since {p.since:%Y-%m-%d}"
+                f"{slack_escape(pending_note(p))}\n"
                 f"> {_quote(p.evidence)}\n{_link(p.url, p.item_guid)}")
         return "\n".join(lines)
 
@@ -306,8 +308,11 @@ class SlackService:
 
     def _filter(self, words: str) -> str:
         low = words.lower()
-        if low in FLOP_FILTERS or low in self.rules.topics:
+        if low in self.rules.topics:
             return low
+        magnitude = magnitude_filter(low)  # flop, half-flip, magnitude>=2
+        if magnitude is not None:
+            return magnitude
         try:
             return resolve_country(words, self.rules)
         except UsageError:
@@ -325,7 +330,7 @@ class SlackService:
                     hints.append(str(exc).split("Did you mean", 1)[1].strip(" ?."))
         hint = f" Did you mean {hints[0]}?" if hints else ""
         return UsageError(f"unknown filter {words!r}: use a topic, a country, an actor or"
-                          f" 'flop'.{hint}")
+                          f" 'flop', 'half-flip', 'magnitude>=2'.{hint}")
 
     # ------------------------------------------------------------------ alerts
 
@@ -358,6 +363,22 @@ class SlackService:
                     f"slack chat.postMessage to {target}: {type(exc).__name__}: {exc}")) from None
             finally:
                 self._last_sent[target] = time.monotonic()
+
+    async def notice(self, text: str) -> None:
+        """An operational notice (a feed broke or recovered) to SLACK_ADMIN_CHANNEL. Best effort:
+        a failure is logged, never raised."""
+        channel = self.settings.slack_admin_channel
+        if not channel:
+            return
+        try:
+            await self.client.chat_postMessage(channel=channel, text=slack_escape(text)[:3000],
+                                               unfurl_links=False, unfurl_media=False)
+        except SlackApiError as exc:
+            log.warning("slack: notice to %s failed: %s", channel,
+                        self._api_error(exc, "chat.postMessage"))
+        except (SlackClientError, aiohttp.ClientError, TimeoutError, OSError) as exc:
+            log.warning("slack: notice to %s failed: %s", channel,
+                        self._redact(f"{type(exc).__name__}: {exc}"))
 
     async def _check_team(self) -> None:
         """Posting is limited to the allowed workspaces too: ask once which one the token is in."""

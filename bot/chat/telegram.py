@@ -45,9 +45,10 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.errors import BotError, DeliveryError, UsageError
 from bot.lookup import country_display, resolve_actor, resolve_country, resolve_topic
-from bot.render import AlertView, shift_telegram_html, shift_text
+from bot.render import AlertView, pending_note, shift_telegram_html, shift_text
 from bot.rules import RuleSet
 from bot.settings import Settings
+from bot.shifts import magnitude_filter
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -57,7 +58,6 @@ CHUNK_LIMIT = 4000  # a little under the API's 4096 (UTF-16 units of the parsed 
 MAX_QUOTE = 800  # one quote in a /positions or /history answer
 HISTORY_ROWS = 10
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
-BIG_SHIFT_FILTERS = ("flop", "full-flop", "magnitude:2")
 # Telegram's user for "anonymous group admin" messages (sent on behalf of the group itself).
 GROUP_ANONYMOUS_BOT = 1087968824
 
@@ -79,7 +79,8 @@ tells you when someone's stance shifts (say from <i>opposes</i> to <i>conditiona
 /positions &lt;country&gt; [topic] — current stances, with the quote and the source
 /history &lt;actor&gt; [topic] — an actor's latest statements
 /subscribe [topic|country|actor ...] — alerts in this chat (no filter: every shift; \
-<code>flop</code>: only big shifts; separate multi-word names with commas)
+<code>flop</code>: only full flops, two steps or more on the stance scale; <code>half-flip</code>: \
+one step; <code>magnitude&gt;=N</code>; separate multi-word names with commas)
 /unsubscribe — stop alerts in this chat
 /subscriptions — what this chat is subscribed to
 /topics — the topics tracked
@@ -122,6 +123,7 @@ class TelegramService:
         self.min_interval = min_interval  # seconds between two messages to one chat
         self.poll_timeout = poll_timeout
         self.allowed_chats = _chat_ids(env.get("TELEGRAM_ALLOWED_CHATS", ""))
+        self.admin_chats = settings.telegram_admin_chat_ids  # operational notices go here
         self.webhook_url = (env.get("TELEGRAM_WEBHOOK_URL") or "").strip() or None
         try:
             self.webhook_port = int(env.get("TELEGRAM_WEBHOOK_PORT") or 8443)
@@ -238,6 +240,17 @@ class TelegramService:
                 raise self._delivery_error(exc) from None
             finally:
                 self._last_sent[target] = time.monotonic()
+
+    async def notice(self, text: str) -> None:
+        """An operational notice (a feed broke or recovered) to TELEGRAM_ADMIN_CHAT_IDS, as plain
+        text. Best effort: a chat that cannot be reached is logged, the others still get it."""
+        for target in self.admin_chats:
+            try:
+                bot = await self._sender()
+                await bot.send_message(_target_chat(target), text[:MAX_MESSAGE],
+                                       link_preview_options=NO_PREVIEW)
+            except (TelegramError, DeliveryError, BotError) as exc:
+                log.warning("telegram: notice to admin chat %s failed: %s", target, self._redact(exc))
 
     async def _send_alert(self, bot: Bot, chat_id: int | str, alert: AlertView) -> None:
         try:
@@ -376,7 +389,8 @@ class TelegramService:
         for p in found:
             blocks.append(
                 f"<b>{html.escape(p.actor_name)}</b> on <i>{html.escape(p.topic)}</i>: "
-                f"<b>{html.escape(p.stance)}</b> since {p.since:%Y-%m-%d}\n"
+                f"<b>{html.escape(p.stance)}</b> since {p.since:%Y-%m-%d}"
+                f"{html.escape(pending_note(p))}\n"
                 f"<blockquote>{html.escape(_clip(p.evidence))}</blockquote>\n"
                 f"{_source(p.url, p.item_guid)}")
         await self._reply_blocks(update, blocks)
@@ -483,8 +497,9 @@ class TelegramService:
 
     def _filter(self, word: str) -> str:
         lowered = word.lower()
-        if lowered in BIG_SHIFT_FILTERS:
-            return "flop"
+        magnitude = magnitude_filter(lowered)  # flop, half-flip, magnitude>=2
+        if magnitude is not None:
+            return magnitude
         if lowered in self.rules.topics:
             return lowered
         errors: list[str] = []

@@ -8,21 +8,22 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event, func, select, update
+from sqlalchemy import Connection, Engine, create_engine, event, func, or_, select, union, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from bot.errors import BotError
-from bot.models import Position, Shift, Statement
+from bot.models import Pending, Position, Shift, Statement
 from bot.store.schema import feeds, items, outbox, positions, shifts, statements, subscriptions
+from bot.syndication import quote_key
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -39,6 +40,15 @@ def utc(value: datetime | None) -> datetime | None:
     if value is None:
         return None
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A statement as stored: its row id, and the first sighting it re-reports (or None)."""
+
+    statement: Statement
+    id: int
+    repeat_of: int | None
 
 
 @dataclass(frozen=True)
@@ -108,7 +118,71 @@ class Store:
 
     def all_feeds(self) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
-            return [dict(r) for r in conn.execute(select(feeds).order_by(feeds.c.url)).mappings()]
+            rows = [dict(r) for r in conn.execute(select(feeds).order_by(feeds.c.url)).mappings()]
+        for r in rows:
+            for k in ("next_check_at", "last_checked_at", "last_success_at", "disabled_at",
+                      "lease_until"):
+                r[k] = utc(r.get(k))
+        return rows
+
+    def disable_feed(self, conn: Connection, url: str, reason: str, now: datetime) -> None:
+        """Stop polling a feed, saying why; `shiftwatch feeds enable URL` undoes it."""
+        conn.execute(update(feeds).where(feeds.c.url == url).values(
+            disabled=True, disabled_at=now, disabled_reason=reason[:2000], next_check_at=None))
+
+    def enable_feed(self, url: str) -> bool:
+        """Poll a disabled feed again at the next tick, its failure streak forgotten.
+        False when no such feed is known."""
+        with self.begin() as conn:
+            done = conn.execute(update(feeds).where(feeds.c.url == url).values(
+                disabled=False, disabled_at=None, disabled_reason=None, failures=0,
+                next_check_at=None))
+            return done.rowcount > 0
+
+    def ensure_feeds(self, specs: Iterable[tuple[str, str]]) -> None:
+        """A row for every (url, name) not yet known; workers starting together may race."""
+        with self.engine.connect() as conn:
+            known = set(conn.scalars(select(feeds.c.url)))
+        missing = {url: name for url, name in specs if url not in known}
+        if not missing:
+            return
+        with self.begin() as conn:
+            for url, name in missing.items():
+                try:
+                    with conn.begin_nested():
+                        conn.execute(feeds.insert().values(url=url, name=name, failures=0,
+                                                           items_seen=0, disabled=False))
+                except IntegrityError:
+                    pass  # another worker added it first
+
+    def claim_due_feeds(self, worker: str, now: datetime, lease: timedelta, limit: int = 1, *,
+                        urls: Collection[str] | None = None, force: bool = False
+                        ) -> list[dict[str, Any]]:
+        """Lease up to `limit` due feeds (of `urls`, when given) to `worker` until now + lease
+        and return their rows. A feed leased to someone else waits for its lease to expire (a
+        dead worker's feeds come back that way); a disabled feed is never claimed; `force`
+        ignores next_check_at. On PostgreSQL concurrent claims skip each other's rows (FOR
+        UPDATE SKIP LOCKED); SQLite has one writer at a time, so the UPDATE alone is atomic."""
+        if urls is not None and not urls:
+            return []
+        cond = ~feeds.c.disabled & (feeds.c.lease_until.is_(None) | (feeds.c.lease_until <= now))
+        if not force:
+            cond &= feeds.c.next_check_at.is_(None) | (feeds.c.next_check_at <= now)
+        if urls is not None:
+            cond &= feeds.c.url.in_(list(urls))
+        pick = (select(feeds.c.id).where(cond)
+                .order_by(feeds.c.next_check_at.nulls_first(), feeds.c.id).limit(limit)
+                .with_for_update(skip_locked=True))
+        claim = (update(feeds).where(feeds.c.id.in_(pick))
+                 .values(lease_owner=worker, lease_until=now + lease).returning(*feeds.c))
+        with self.begin() as conn:
+            return [dict(r) for r in conn.execute(claim).mappings()]
+
+    def release_feed(self, url: str, worker: str) -> None:
+        """Give a feed back (only if `worker` still holds it: an expired lease may be another's)."""
+        with self.begin() as conn:
+            conn.execute(update(feeds).where((feeds.c.url == url) & (feeds.c.lease_owner == worker))
+                         .values(lease_owner=None, lease_until=None))
 
     # ------------------------------------------------------------------ items and statements
 
@@ -124,28 +198,92 @@ class Store:
         return False
 
     def insert_item(self, conn: Connection, feed_url: str, guid: str, url: str, title: str,
-                    published: datetime, now: datetime) -> int:
+                    published: datetime, now: datetime, *, fingerprint: bytes | None = None,
+                    duplicate_of: int | None = None) -> int:
         result = conn.execute(items.insert().values(
-            feed_url=feed_url, guid=guid, url=url, title=title, published=published, seen_at=now))
+            feed_url=feed_url, guid=guid, url=url, title=title, published=published, seen_at=now,
+            fingerprint=fingerprint, duplicate_of=duplicate_of))
         return int(result.inserted_primary_key[0])
 
-    def insert_statements(self, conn: Connection, item_id: int, found: list[Statement]) -> None:
+    def fingerprints(self, conn: Connection, *, published_from: datetime | None = None,
+                     after_id: int | None = None, ids: Collection[int] | None = None
+                     ) -> list[tuple[int, datetime, bytes, int | None]]:
+        """(id, published, fingerprint, duplicate_of) of fingerprinted items, by id."""
+        q = select(items.c.id, items.c.published, items.c.fingerprint, items.c.duplicate_of
+                   ).where(items.c.fingerprint.is_not(None))
+        if published_from is not None:
+            q = q.where(items.c.published >= published_from)
+        if after_id is not None:
+            q = q.where(items.c.id > after_id)
+        if ids is not None:
+            q = q.where(items.c.id.in_(list(ids)))
+        return [(i, utc(p) or p, bytes(f), d) for i, p, f, d in conn.execute(q.order_by(items.c.id))]
+
+    def item_ids_after(self, conn: Connection, after_id: int) -> list[int]:
+        return list(conn.scalars(select(items.c.id).where(items.c.id > after_id)))
+
+    def item_by_guid(self, conn: Connection, guid: str) -> dict[str, Any] | None:
+        row = conn.execute(select(items.c.id, items.c.feed_url, items.c.url, items.c.fingerprint,
+                                  items.c.duplicate_of).where(items.c.guid == guid)
+                           .order_by(items.c.id).limit(1)).mappings().first()
+        return dict(row) if row else None
+
+    def copies(self, conn: Connection, item_id: int) -> list[dict[str, Any]]:
+        """The syndicated copies of an item: their feed's name and URL, article URL, guid."""
+        q = (select(items.c.feed_url, items.c.url, items.c.guid, feeds.c.name)
+             .select_from(items.outerjoin(feeds, feeds.c.url == items.c.feed_url))
+             .where(items.c.duplicate_of == item_id).order_by(items.c.id))
+        return [dict(r) for r in conn.execute(q).mappings()]
+
+    def save_full_text(self, conn: Connection, item_id: int, full_text: str | None,
+                       error: str | None) -> None:
+        """Cache the article text extraction ran on (or why there is none) with its item."""
+        if full_text is None and error is None:
+            return
+        conn.execute(update(items).where(items.c.id == item_id).values(
+            full_text=full_text, full_text_error=error))
+
+    def insert_statements(self, conn: Connection, item_id: int, found: list[Statement]
+                          ) -> list[Stored]:
+        """Store an item's statements. A quote this speaker was already seen saying on this topic
+        in an earlier item (same normalised words) is a re-report: stored with `repeat_of` the
+        first sighting and dated to it (`said_on`)."""
+        out: list[Stored] = []
         seen: set[tuple[str, str, str]] = set()
         for s in found:
             key = hashlib.sha256(s.evidence.encode()).hexdigest()
             if (s.actor_id, s.topic, key) in seen:
                 continue
             seen.add((s.actor_id, s.topic, key))
-            conn.execute(statements.insert().values(
+            qkey = quote_key(s.evidence)
+            first = conn.execute(
+                select(statements.c.id, statements.c.repeat_of, statements.c.said_on,
+                       statements.c.published)
+                .where((statements.c.actor_id == s.actor_id) & (statements.c.topic == s.topic)
+                       & (statements.c.quote_key == qkey) & (statements.c.item_id != item_id))
+                .order_by(statements.c.repeat_of.is_not(None), statements.c.id).limit(1)).first()
+            repeat_of = None
+            if first is not None:
+                repeat_of = first.repeat_of or first.id
+                day = first.said_on or (utc(first.published) or first.published).date()
+                if s.said_on is None or day < s.said_on:
+                    s = replace(s, said_on=day)
+            result = conn.execute(statements.insert().values(
                 item_id=item_id, item_guid=s.item_guid, url=s.url, published=s.published,
                 said_on=s.said_on, actor_id=s.actor_id, actor_name=s.actor_name,
                 country=s.country, topic=s.topic, stance=s.stance, historical=s.historical,
                 confidence=s.confidence, evidence=s.evidence, evidence_key=key,
-                attribution=s.attribution, provisional=s.provisional))
+                attribution=s.attribution, provisional=s.provisional, quote_key=qkey,
+                repeat_of=repeat_of))
+            out.append(Stored(s, int(result.inserted_primary_key[0]), repeat_of))
+        return out
 
     def history(self, actor_id: str, topic: str | None = None, limit: int = 200
                 ) -> list[dict[str, Any]]:
-        q = select(statements).where(statements.c.actor_id == actor_id)
+        """An actor's statements, newest first; a re-reported quote appears once, at its first
+        sighting."""
+        q = select(statements).where((statements.c.actor_id == actor_id)
+                                     & statements.c.repeat_of.is_(None))
         if topic:
             q = q.where(statements.c.topic == topic)
         q = q.order_by(statements.c.published.desc(), statements.c.id.desc()).limit(limit)
@@ -173,17 +311,33 @@ class Store:
 
     def positions(self, *, country: str | None = None, topic: str | None = None
                   ) -> list[Position]:
+        """Current positions; one with an unconfirmed shift away from it carries it as `pending`."""
         q = select(positions)
+        held = select(shifts).where(shifts.c.status == "unconfirmed")
         if country:
             q = q.where(positions.c.country == country)
+            held = held.where(shifts.c.country == country)
         if topic:
             q = q.where(positions.c.topic == topic)
+            held = held.where(shifts.c.topic == topic)
         q = q.order_by(positions.c.actor_name, positions.c.topic)
         with self.engine.connect() as conn:
-            return [_position(r) for r in conn.execute(q).mappings()]
+            found = [_position(r) for r in conn.execute(q).mappings()]
+            pending = {(r["actor_id"], r["topic"]): r
+                       for r in conn.execute(held.order_by(shifts.c.id)).mappings()}
+        out = []
+        for p in found:
+            r = pending.get((p.actor_id, p.topic))
+            if r is not None and r["from_stance"] == p.stance:
+                p = replace(p, pending=Pending(r["to_stance"], utc(r["published"]) or r["published"],
+                                               r["evidence"], r["url"]))
+            out.append(p)
+        return out
 
-    def insert_shift(self, conn: Connection, shift: Shift, now: datetime) -> int | None:
-        """Record a shift; None when the same shift (same key) was recorded before."""
+    def insert_shift(self, conn: Connection, shift: Shift, now: datetime, *,
+                     status: str = "confirmed") -> int | None:
+        """Record a shift ("confirmed", or "unconfirmed": held for a second source); None when
+        the same shift (same key) was recorded before."""
         s, p = shift.statement, shift.previous
         try:
             with conn.begin_nested():
@@ -193,18 +347,102 @@ class Store:
                     magnitude=shift.magnitude, item_guid=s.item_guid, url=s.url,
                     published=s.published, evidence=s.evidence, confidence=s.confidence,
                     prev_item_guid=p.item_guid, prev_url=p.url, prev_published=p.since,
-                    prev_evidence=p.evidence, created_at=now))
+                    prev_evidence=p.evidence, created_at=now, status=status,
+                    confirmed_at=now if status == "confirmed" else None))
         except IntegrityError:
             return None
         return int(result.inserted_primary_key[0])
 
+    def unconfirmed_shift(self, conn: Connection, actor_id: str, topic: str
+                          ) -> dict[str, Any] | None:
+        """The latest shift of this actor on this topic still waiting for a second source."""
+        row = conn.execute(select(shifts).where(
+            (shifts.c.actor_id == actor_id) & (shifts.c.topic == topic)
+            & (shifts.c.status == "unconfirmed")).order_by(shifts.c.id.desc()).limit(1)
+        ).mappings().first()
+        return _shift_row(row) if row else None
+
+    def confirm_shift(self, conn: Connection, shift_id: int, corroborated_by: str, now: datetime
+                      ) -> bool:
+        """Confirm a held shift; False when it is no longer held (another worker confirmed it)."""
+        done = conn.execute(update(shifts).where(
+            (shifts.c.id == shift_id) & (shifts.c.status == "unconfirmed")).values(
+            status="confirmed", confirmed_at=now, corroborated_by=corroborated_by[:2000]))
+        return done.rowcount > 0
+
+    def supersede_shift(self, conn: Connection, shift_id: int) -> None:
+        """A held shift that newer words contradict: it will never alert. Its key is freed, so
+        the same move can be found again later."""
+        conn.execute(update(shifts).where(
+            (shifts.c.id == shift_id) & (shifts.c.status == "unconfirmed")).values(
+            status="superseded", key=shifts.c.key + f"#superseded-{shift_id}"))
+
     def shift_record(self, shift_id: int) -> dict[str, Any]:
+        """A shift as its alert shows it, with `copies`: (feed name, URL) of every syndicated
+        copy of its item stored so far."""
         with self.engine.connect() as conn:
             row = conn.execute(select(shifts).where(shifts.c.id == shift_id)).mappings().one()
-        record = dict(row)
-        for k in ("published", "prev_published", "created_at"):
-            record[k] = utc(record[k])
+            record = _shift_row(row)
+            item = self.item_by_guid(conn, record["item_guid"])
+            found = self.copies(conn, item["id"]) if item else []
+        seen = {record["url"]}
+        copies = []
+        for c in found:
+            link = c["url"] or c["guid"]
+            if link not in seen:
+                seen.add(link)
+                copies.append((c["name"] or c["feed_url"], link))
+        record["copies"] = copies
         return record
+
+    # ------------------------------------------------------------------ actors
+
+    def provisional_actors(self) -> list[dict[str, Any]]:
+        """Speakers the rules do not list, found by their office and country: per actor id, the
+        name, country, number of statements, first and last seen, and the latest evidence."""
+        q = (select(statements.c.actor_id, func.count().label("statements"),
+                    func.min(statements.c.published).label("first_seen"),
+                    func.max(statements.c.published).label("last_seen"),
+                    func.max(statements.c.id).label("latest_id"))
+             .where(statements.c.provisional).group_by(statements.c.actor_id))
+        out = []
+        with self.engine.connect() as conn:
+            for r in conn.execute(q).mappings():
+                latest = conn.execute(select(statements).where(
+                    statements.c.id == r["latest_id"])).mappings().one()
+                out.append({"actor_id": r["actor_id"], "name": latest["actor_name"],
+                            "country": latest["country"], "statements": int(r["statements"]),
+                            "first_seen": utc(r["first_seen"]), "last_seen": utc(r["last_seen"]),
+                            "attribution": latest["attribution"], "topic": latest["topic"],
+                            "stance": latest["stance"], "evidence": latest["evidence"],
+                            "url": latest["url"] or latest["item_guid"]})
+        return sorted(out, key=lambda a: (-a["statements"], a["name"]))
+
+    def rename_actor(self, old_id: str, new_id: str, name: str, country: str) -> dict[str, int]:
+        """Move an actor's statements, positions and shifts to another id (an analyst confirmed
+        a provisional actor), in one transaction. Counts of rows moved, per table."""
+        with self.begin() as conn:
+            taken = conn.execute(select(positions.c.topic).where(
+                positions.c.actor_id == new_id).limit(1)).first()
+            if taken is not None and new_id != old_id:
+                raise BotError(f"actor id {new_id!r} already has positions stored; choose another"
+                               " --id")
+            moved = {}
+            done = conn.execute(update(statements).where(statements.c.actor_id == old_id).values(
+                actor_id=new_id, actor_name=name, country=country, provisional=False))
+            moved["statements"] = done.rowcount
+            done = conn.execute(update(positions).where(positions.c.actor_id == old_id).values(
+                actor_id=new_id, actor_name=name, country=country))
+            moved["positions"] = done.rowcount
+            count = 0
+            for sid, key in list(conn.execute(select(shifts.c.id, shifts.c.key).where(
+                    shifts.c.actor_id == old_id))):
+                new_key = new_id + key[len(old_id):] if key.startswith(old_id + "|") else key
+                conn.execute(update(shifts).where(shifts.c.id == sid).values(
+                    actor_id=new_id, actor_name=name, country=country, key=new_key))
+                count += 1
+            moved["shifts"] = count
+            return moved
 
     # ------------------------------------------------------------------ outbox
 
@@ -226,13 +464,53 @@ class Store:
         with self.engine.connect() as conn:
             return [OutboxRow(*r) for r in conn.execute(q)]
 
+    def claim_due_outbox(self, worker: str, now: datetime, lease: timedelta, limit: int = 1, *,
+                         prefixes: Collection[str] | None = None) -> list[OutboxRow]:
+        """Lease up to `limit` due rows (for destinations named by `prefixes`, when given) to
+        `worker` until now + lease, so one worker sends each. A row whose worker died before
+        marking it comes back when the lease expires; `mark_sent`/`mark_failed` end the claim."""
+        if prefixes is not None and not prefixes:
+            return []
+        cond = ((outbox.c.status == "pending") & (outbox.c.next_attempt_at <= now)
+                & (outbox.c.claimed_until.is_(None) | (outbox.c.claimed_until <= now)))
+        if prefixes is not None:
+            cond &= or_(*((outbox.c.destination == p) | outbox.c.destination.startswith(f"{p}:")
+                          for p in prefixes))
+        pick = (select(outbox.c.id).where(cond).order_by(outbox.c.id).limit(limit)
+                .with_for_update(skip_locked=True))
+        claim = (update(outbox).where(outbox.c.id.in_(pick))
+                 .values(claimed_by=worker, claimed_until=now + lease)
+                 .returning(outbox.c.id, outbox.c.shift_id, outbox.c.destination, outbox.c.attempts))
+        with self.begin() as conn:
+            return sorted(OutboxRow(*r) for r in conn.execute(claim))
+
+    def lease_owners(self) -> set[str]:
+        """Every worker holding a feed or an outbox row, expired or not."""
+        q = union(select(feeds.c.lease_owner.label("owner")).where(feeds.c.lease_owner.is_not(None)),
+                  select(outbox.c.claimed_by.label("owner")).where(
+                      outbox.c.claimed_by.is_not(None) & outbox.c.claimed_until.is_not(None)))
+        with self.engine.connect() as conn:
+            return set(conn.scalars(q))
+
+    def release_leases(self, worker: str) -> None:
+        """End every lease and claim `worker` holds: it finished its cycle, or it is dead."""
+        with self.begin() as conn:
+            conn.execute(update(feeds).where(feeds.c.lease_owner == worker)
+                         .values(lease_owner=None, lease_until=None))
+            conn.execute(update(outbox).where((outbox.c.claimed_by == worker)
+                                              & outbox.c.claimed_until.is_not(None))
+                         .values(claimed_by=None, claimed_until=None))
+
     def mark_sent(self, row_id: int, now: datetime) -> None:
+        # claimed_by stays: it says which worker delivered the row
         with self.begin() as conn:
             conn.execute(update(outbox).where(outbox.c.id == row_id).values(
-                status="sent", sent_at=now, attempts=outbox.c.attempts + 1, last_error=None))
+                status="sent", sent_at=now, attempts=outbox.c.attempts + 1, last_error=None,
+                claimed_until=None))
 
     def mark_failed(self, row_id: int, error: str, *, retry_at: datetime | None) -> None:
-        values: dict[str, Any] = {"attempts": outbox.c.attempts + 1, "last_error": error[:2000]}
+        values: dict[str, Any] = {"attempts": outbox.c.attempts + 1, "last_error": error[:2000],
+                                  "claimed_by": None, "claimed_until": None}
         if retry_at is None:
             values["status"] = "dead"
         else:
@@ -277,6 +555,13 @@ class Store:
         else:
             rows = list(conn.execute(q))
         return [(p, c, json.loads(f) if f else []) for p, c, f in rows]
+
+
+def _shift_row(row: Any) -> dict[str, Any]:
+    record = dict(row)
+    for k in ("published", "prev_published", "created_at", "confirmed_at"):
+        record[k] = utc(record.get(k))
+    return record
 
 
 def _position(row: Any) -> Position:

@@ -134,6 +134,8 @@ shifts = Table(
     Column("confirmed_at", DateTime(timezone=True)),
     Column("corroborated_by", String(2000)),
 )
+# Store.positions looks up a country's unconfirmed shifts on every call (bench/positions.py).
+Index("ix_shifts_status_country", shifts.c.status, shifts.c.country)
 
 outbox = Table(
     "outbox", metadata,

@@ -38,6 +38,7 @@ def upgrade() -> None:
                                server_default='confirmed'))
         t.add_column(sa.Column('confirmed_at', sa.DateTime(timezone=True), nullable=True))
         t.add_column(sa.Column('corroborated_by', sa.String(length=2000), nullable=True))
+        t.create_index('ix_shifts_status_country', ['status', 'country'])
     with op.batch_alter_table('outbox') as t:
         t.add_column(sa.Column('claimed_by', sa.String(length=200), nullable=True))
         t.add_column(sa.Column('claimed_until', sa.DateTime(timezone=True), nullable=True))
@@ -48,6 +49,7 @@ def downgrade() -> None:
         t.drop_column('claimed_until')
         t.drop_column('claimed_by')
     with op.batch_alter_table('shifts') as t:
+        t.drop_index('ix_shifts_status_country')
         t.drop_column('corroborated_by')
         t.drop_column('confirmed_at')
         t.drop_column('status')

@@ -1,0 +1,159 @@
+"""fetch() against a real HTTP server on 127.0.0.1: conditional GET, limits, hostile answers."""
+
+from __future__ import annotations
+
+import zlib
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from aiohttp import web
+
+from bot.fetch import USER_AGENT, FetchFailed, SharedClient, fetch, make_client
+from tests.feedserver import FeedServer, endless_redirect, gzip_bomb, gzipped, http_date, trickle
+
+BODY = '<?xml version="1.0"?><rss version="2.0"><channel><title>T</title></channel></rss>'
+
+
+async def test_conditional_get_sends_validators_and_a_304_has_no_body() -> None:
+    async def conditional(request: web.Request) -> web.Response:
+        if request.headers.get("If-None-Match") == '"v1"':
+            return web.Response(status=304)
+        return web.Response(text=BODY, headers={"ETag": '"v1"',
+                                                "Last-Modified": "Sat, 01 Mar 2025 10:00:00 GMT"})
+
+    async with FeedServer() as server, make_client() as client:
+        url = server.route("/feed", conditional)
+        first = await fetch(client, url)
+        assert first.body == BODY.encode() and first.etag == '"v1"'
+        second = await fetch(client, url, etag=first.etag, last_modified=first.last_modified)
+    assert second.body is None and second.status == 304
+    assert second.etag == '"v1"' and second.last_modified == "Sat, 01 Mar 2025 10:00:00 GMT"
+    headers = server.requests[-1][1]
+    assert headers["If-None-Match"] == '"v1"'
+    assert headers["If-Modified-Since"] == "Sat, 01 Mar 2025 10:00:00 GMT"
+    assert headers["User-Agent"] == USER_AGENT and "shiftwatch" in USER_AGENT
+
+
+async def test_gzip_and_deflate_bodies_are_decompressed() -> None:
+    async with FeedServer() as server, make_client() as client:
+        gz = server.static("/gz", gzipped(BODY), headers={"Content-Encoding": "gzip"})
+        zl = server.static("/zlib", zlib.compress(BODY.encode()), headers={"Content-Encoding": "deflate"})
+        raw = zlib.compressobj(wbits=-15)
+        rd = server.static("/raw", raw.compress(BODY.encode()) + raw.flush(),
+                           headers={"Content-Encoding": "deflate"})
+        for url in (gz, zl, rd):
+            assert (await fetch(client, url)).body == BODY.encode()
+    assert "gzip" in server.requests[0][1]["Accept-Encoding"]
+
+
+async def test_a_gzip_bomb_stops_at_the_cap_on_decompressed_bytes() -> None:
+    bomb = gzip_bomb(64 << 20)
+    assert len(bomb) < 1 << 20
+    async with FeedServer() as server, make_client() as client:
+        url = server.static("/bomb", bomb, headers={"Content-Encoding": "gzip"})
+        with pytest.raises(FetchFailed, match="decompressed body over the 1048576-byte cap"):
+            await fetch(client, url, max_bytes=1 << 20)
+
+
+async def test_a_body_over_the_cap_fails_whether_or_not_its_length_is_announced() -> None:
+    async def chunked(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse()
+        await response.prepare(request)
+        for _ in range(40):
+            await response.write(b"x" * 65536)
+        return response
+
+    async with FeedServer() as server, make_client() as client:
+        announced = server.static("/big", b"x" * 300_000)
+        streamed = server.route("/chunked", chunked)
+        with pytest.raises(FetchFailed, match="300000 bytes is over the 100000-byte cap"):
+            await fetch(client, announced, max_bytes=100_000)
+        with pytest.raises(FetchFailed, match="body over the 100000-byte cap"):
+            await fetch(client, streamed, max_bytes=100_000)
+
+
+async def test_a_trickling_server_is_cut_off_by_the_overall_deadline() -> None:
+    async with FeedServer() as server, make_client() as client:
+        url = server.route("/trickle", trickle)
+        with pytest.raises(FetchFailed, match=r"no complete answer within 0\.5 s"):
+            await fetch(client, url, deadline=0.5)
+
+
+async def test_endless_redirects_stop_after_five() -> None:
+    async with FeedServer() as server, make_client() as client:
+        url = server.route("/loop", endless_redirect)
+        with pytest.raises(FetchFailed, match="more than 5 redirects"):
+            await fetch(client, url)
+    assert len(server.requests) == 6
+
+
+async def test_retry_after_in_seconds_or_as_a_date_comes_with_429_and_503() -> None:
+    later = http_date(datetime.now(UTC) + timedelta(hours=1))
+    async with FeedServer() as server, make_client() as client:
+        busy = server.static("/429", "slow down", status=429, headers={"Retry-After": "120"})
+        down = server.static("/503", "maintenance", status=503, headers={"Retry-After": later})
+        with pytest.raises(FetchFailed) as err:
+            await fetch(client, busy)
+        assert err.value.retry_after == 120 and err.value.status == 429
+        assert str(err.value) == "HTTP 429 Too Many Requests, retry after 120 s"
+        with pytest.raises(FetchFailed) as err:
+            await fetch(client, down)
+        assert err.value.retry_after is not None and 3500 < err.value.retry_after <= 3600
+
+
+async def test_gone_is_marked_and_other_errors_name_the_status() -> None:
+    async with FeedServer() as server, make_client() as client:
+        gone = server.static("/gone", "bye", status=410)
+        with pytest.raises(FetchFailed) as err:
+            await fetch(client, gone)
+        assert err.value.gone and str(err.value) == "HTTP 410 Gone"
+        with pytest.raises(FetchFailed, match="HTTP 404 Not Found") as err:
+            await fetch(client, server.url("/missing"))
+        assert not err.value.gone
+
+
+async def test_an_unsupported_content_encoding_is_a_clear_error() -> None:
+    async with FeedServer() as server, make_client() as client:
+        url = server.static("/br", b"\x8b\x00garbage", headers={"Content-Encoding": "br"})
+        with pytest.raises(FetchFailed, match="unsupported Content-Encoding 'br'"):
+            await fetch(client, url)
+        bad = server.static("/badgz", b"not gzip at all", headers={"Content-Encoding": "gzip"})
+        with pytest.raises(FetchFailed, match="corrupt gzip body"):
+            await fetch(client, bad)
+
+
+async def test_connection_refused_is_a_fetch_failure() -> None:
+    async with FeedServer() as server:
+        url = server.url("/feed")
+    async with make_client() as client:
+        with pytest.raises(FetchFailed, match="ConnectError"):
+            await fetch(client, url)
+
+
+async def test_local_files_are_read_and_missing_ones_fail(tmp_path) -> None:
+    f = tmp_path / "feed.xml"
+    f.write_text(BODY)
+    async with make_client() as client:
+        assert (await fetch(client, f"file://{f}")).body == BODY.encode()
+        with pytest.raises(FetchFailed, match="cannot read"):
+            await fetch(client, str(tmp_path / "absent.xml"))
+        with pytest.raises(FetchFailed, match="larger than 10 bytes"):
+            await fetch(client, str(f), max_bytes=10)
+
+
+async def test_the_shared_client_keeps_its_connection_from_one_cycle_to_the_next() -> None:
+    peers: list[object] = []
+
+    async def feed(request: web.Request) -> web.Response:
+        assert request.transport is not None
+        peers.append(request.transport.get_extra_info("peername"))
+        return web.Response(text=BODY)
+
+    shared = SharedClient()
+    async with FeedServer() as server:
+        url = server.route("/feed", feed)
+        for _ in range(3):
+            async with shared() as client:
+                await fetch(client, url)
+        await shared.aclose()
+    assert len(peers) == 3 and len(set(peers)) == 1  # one TCP connection, kept alive

@@ -1,0 +1,254 @@
+"""App polling against a real HTTP server: conditional GET, schedule, backoff, disabling and
+notices, per-host limits, feeds.yaml reloads, the cycle summary."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+
+from bot.app import App, Pipeline
+from bot.models import FeedSpec
+from bot.render import AlertView
+from bot.rules import RuleSet
+from bot.schedule import PollPolicy
+from bot.store import Store
+from tests.feedserver import FeedServer, good_feed
+
+
+class Recorder:
+    """A destination that keeps the notices it is given."""
+
+    prefix = "console"
+
+    def __init__(self) -> None:
+        self.notices: list[str] = []
+
+    async def send(self, target: str, alert: AlertView) -> None:
+        pass
+
+    async def notice(self, text: str) -> None:
+        self.notices.append(text)
+
+
+def spec(url: str, name: str = "Example", interval: int = 600) -> FeedSpec:
+    return FeedSpec(url=url, name=name, interval_seconds=interval)
+
+
+def feed_row(store: Store, url: str) -> dict:
+    return next(r for r in store.all_feeds() if r["url"] == url)
+
+
+async def test_a_304_costs_no_parsing_and_the_servers_max_age_sets_the_next_check(
+        rules: RuleSet, store: Store) -> None:
+    now = datetime.now(UTC)
+    body = good_feed(now)
+
+    async def conditional(request: web.Request) -> web.Response:
+        headers = {"ETag": '"e1"', "Cache-Control": "max-age=7200"}
+        if request.headers.get("If-None-Match") == '"e1"':
+            return web.Response(status=304, headers=headers)
+        return web.Response(text=body, headers=headers, content_type="application/rss+xml")
+
+    async with FeedServer() as server:
+        url = server.route("/feed", conditional)
+        app = App(Pipeline(rules, store), [spec(url)], [])
+        first = await app.poll_once(force=True)
+        second = await app.poll_once(force=True)
+    assert (first.new_items, first.not_modified) == (3, 0)
+    assert (second.items, second.not_modified) == (0, 1)
+    row = feed_row(store, url)
+    assert row["etag"] == '"e1"' and row["items_seen"] == 3 and row["last_error"] is None
+    assert row["next_check_at"] >= now + timedelta(seconds=7200)
+
+
+async def test_retry_after_holds_the_feed_back(rules: RuleSet, sqlite_store: Store) -> None:
+    now = datetime.now(UTC)
+    async with FeedServer() as server:
+        url = server.static("/busy", "later", status=503, headers={"Retry-After": "5000"})
+        app = App(Pipeline(rules, sqlite_store), [spec(url, interval=60)], [])
+        await app.poll_once(force=True)
+        assert (await app.poll_once()).feeds == 0  # not due yet
+    row = feed_row(sqlite_store, url)
+    assert row["failures"] == 1 and "HTTP 503" in row["last_error"]
+    assert row["next_check_at"] >= now + timedelta(seconds=5000)
+
+
+async def test_a_failing_feed_is_announced_disabled_after_the_streak_and_reenabled(
+        rules: RuleSet, store: Store) -> None:
+    recorder = Recorder()
+    healthy = {"ok": False}
+    now = datetime.now(UTC)
+
+    async def flaky(request: web.Request) -> web.Response:
+        if healthy["ok"]:
+            return web.Response(text=good_feed(now), content_type="application/rss+xml")
+        return web.Response(status=500, text="down")
+
+    async with FeedServer() as server:
+        url = server.route("/flaky", flaky)
+        app = App(Pipeline(rules, store), [spec(url, "Flaky news")], [recorder],
+                  policy=PollPolicy(max_failures=4))
+        for _ in range(3):
+            await app.poll_once(force=True)
+        assert len(recorder.notices) == 1
+        assert recorder.notices[0].startswith("Feed failing: Flaky news")
+        row = feed_row(store, url)
+        assert row["failures"] == 3 and not row["disabled"]
+        # backoff grows with the streak
+        assert row["next_check_at"] - row["last_checked_at"] >= timedelta(seconds=2400)
+
+        await app.poll_once(force=True)
+        row = feed_row(store, url)
+        assert row["disabled"] and row["disabled_at"] is not None
+        assert row["disabled_reason"] == "4 consecutive failures; last: HTTP 500 Internal Server Error"
+        assert "Feed disabled: Flaky news" in recorder.notices[-1]
+        assert f"shiftwatch feeds enable {url}" in recorder.notices[-1]
+        assert (await app.poll_once(force=True)).feeds == 0  # disabled feeds are not polled
+
+        assert store.enable_feed(url)
+        healthy["ok"] = True
+        summary = await app.poll_once()
+    assert summary.new_items == 3
+    row = feed_row(store, url)
+    assert not row["disabled"] and row["failures"] == 0 and row["last_error"] is None
+    # recovering after an enable is quiet: the streak was reset by the operator
+    assert len(recorder.notices) == 2
+
+
+async def test_recovery_after_a_reported_streak_is_announced(rules: RuleSet,
+                                                             sqlite_store: Store) -> None:
+    recorder = Recorder()
+    now = datetime.now(UTC)
+    answers = iter([500, 500, 500, 200])
+
+    async def handler(request: web.Request) -> web.Response:
+        status = next(answers)
+        return web.Response(status=status, text=good_feed(now) if status == 200 else "down",
+                            content_type="application/rss+xml")
+
+    async with FeedServer() as server:
+        url = server.route("/feed", handler)
+        app = App(Pipeline(rules, sqlite_store), [spec(url, "Wobbly")], [recorder])
+        for _ in range(4):
+            await app.poll_once(force=True)
+    assert [n.split(":")[0] for n in recorder.notices] == ["Feed failing", "Feed recovered"]
+    assert "after 3 failed checks" in recorder.notices[1]
+
+
+async def test_410_gone_disables_at_once(rules: RuleSet, sqlite_store: Store) -> None:
+    async with FeedServer() as server:
+        url = server.static("/gone", "gone", status=410)
+        app = App(Pipeline(rules, sqlite_store), [spec(url)], [Recorder()])
+        await app.poll_once(force=True)
+    row = feed_row(sqlite_store, url)
+    assert row["disabled"] and "410 Gone" in row["disabled_reason"]
+
+
+async def test_a_notice_that_fails_does_not_stop_polling(rules: RuleSet, sqlite_store: Store) -> None:
+    class Broken(Recorder):
+        async def notice(self, text: str) -> None:
+            raise RuntimeError("chat is down")
+
+    async with FeedServer() as server:
+        url = server.static("/gone", "gone", status=410)
+        app = App(Pipeline(rules, sqlite_store), [spec(url)], [Broken()])
+        summary = await app.poll_once(force=True)
+    assert summary.failed == 1 and feed_row(sqlite_store, url)["disabled"]
+
+
+async def test_one_host_gets_at_most_per_host_fetches_at_once(rules: RuleSet,
+                                                              sqlite_store: Store) -> None:
+    now = datetime.now(UTC)
+    active = {"now": 0, "max": 0}
+
+    async def slow(request: web.Request) -> web.Response:
+        active["now"] += 1
+        active["max"] = max(active["max"], active["now"])
+        await asyncio.sleep(0.1)
+        active["now"] -= 1
+        return web.Response(text=good_feed(now, 1, request.path.strip("/")),
+                            content_type="application/rss+xml")
+
+    async with FeedServer() as server:
+        specs = [spec(server.route(f"/f{n}", slow), f"f{n}") for n in range(6)]
+        app = App(Pipeline(rules, sqlite_store), specs, [], concurrency=10,
+                  policy=PollPolicy(per_host=2))
+        summary = await app.poll_once(force=True)
+    assert summary.new_items == 6
+    assert active["max"] == 2
+
+
+async def test_an_item_that_breaks_the_pipeline_is_reported_and_the_rest_processed(
+        rules: RuleSet, sqlite_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    pipeline = Pipeline(rules, sqlite_store)
+    real = pipeline.process
+
+    def process(item, **kwargs):  # type: ignore[no-untyped-def]
+        if item.guid == "good-1":
+            raise ValueError("extractor bug")
+        return real(item, **kwargs)
+
+    monkeypatch.setattr(pipeline, "process", process)
+    async with FeedServer() as server:
+        url = server.static("/feed", good_feed(datetime.now(UTC)))
+        summary = await App(pipeline, [spec(url)], []).poll_once(force=True)
+    assert summary.new_items == 2
+    row = feed_row(sqlite_store, url)
+    assert row["failures"] == 0
+    assert row["last_error"] == ("1 of 3 items could not be processed; first: good-1: "
+                                 "ValueError: extractor bug")
+
+
+def _touch(path: Path, text: str, bump: int) -> None:
+    path.write_text(text)
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + bump * 1_000_000_000))
+
+
+async def test_feeds_file_changes_are_picked_up_at_the_next_tick(
+        rules: RuleSet, sqlite_store: Store, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    one, two = tmp_path / "one.xml", tmp_path / "two.xml"
+    now = datetime.now(UTC)
+    one.write_text(good_feed(now, 1, "one"))
+    two.write_text(good_feed(now, 1, "two"))
+    feeds_file = tmp_path / "feeds.yaml"
+    _touch(feeds_file, f"feeds:\n  - url: {one}\n", 0)
+    from bot.feeds import load_feeds
+
+    app = App(Pipeline(rules, sqlite_store), load_feeds(feeds_file), [], feeds_file=feeds_file)
+    assert not app.reload_feeds()  # unchanged since loaded
+
+    _touch(feeds_file, f"feeds:\n  - url: {one}\n  - url: {two}\n    name: Second\n", 1)
+    summary = await app.poll_once(force=True)
+    assert summary.feeds == 2 and summary.new_items == 2
+
+    caplog.set_level(logging.ERROR, logger="bot.app")
+    _touch(feeds_file, f"feeds:\n  - url: {one}\n    interval: often\n", 2)
+    assert not app.reload_feeds()
+    assert [f.name for f in app.feeds] == [str(one), "Second"]
+    assert f"{feeds_file}:3: feeds[0].interval" in caplog.text
+
+    _touch(feeds_file, "feeds: [unclosed\n", 3)
+    assert not app.reload_feeds() and len(app.feeds) == 2
+
+    _touch(feeds_file, f"feeds:\n  - url: {two}\n", 4)
+    assert app.reload_feeds() and [f.url for f in app.feeds] == [str(two)]
+
+
+async def test_each_cycle_logs_one_summary_line_at_info(
+        rules: RuleSet, sqlite_store: Store, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    feed = tmp_path / "feed.xml"
+    feed.write_text(good_feed(datetime.now(UTC), 2))
+    caplog.set_level(logging.INFO, logger="bot.app")
+    await App(Pipeline(rules, sqlite_store), [spec(str(feed))], []).poll_once(force=True)
+    lines = [r for r in caplog.records if r.getMessage().startswith("cycle: ")]
+    assert len(lines) == 1 and lines[0].levelno == logging.INFO
+    assert "2 new of 2 items" in lines[0].getMessage()
