@@ -152,6 +152,9 @@ class Pipeline:
         return out
 
     def process(self, item: Item, *, alert: bool = True) -> Outcome:
+        with self.store.engine.connect() as conn:  # a changed feed repeats its old items: skip them
+            if self.store.item_seen(conn, item.feed_url, item.guid, item.url):
+                return Outcome(item, duplicate=True)
         found = self.extractor.extract(item)
         sig = item_signature(item.title, item.text)
         now = self.clock()
@@ -172,7 +175,9 @@ class Pipeline:
                 stored = self.store.insert_statements(conn, item_id, found)
                 fresh = [st.statement for st in stored if st.repeat_of is None]
                 outcome.repeats = len(stored) - len(fresh)
-                for (actor_id, topic), group in by_actor_topic(fresh).items():
+                # sorted, so two workers lock (actor, topic) pairs in one order: no deadlock
+                for (actor_id, topic), group in sorted(by_actor_topic(fresh).items()):
+                    self.store.lock_position(conn, actor_id, topic)
                     self._update(conn, item, sig, actor_id, topic, group, now, alert, outcome)
         if sig is not None:  # only once committed: the index must not know a rolled-back item
             self.syndication.add(item_id, item.published, sig, original)
@@ -378,12 +383,16 @@ class App:
                             summary: CycleSummary) -> None:
         """One lane of the cycle: claim a due feed and poll it, until none is left."""
         while remaining and not self._stop.is_set():
+            # No URL filter in the claim: it would grow with the feed list on every claim. A
+            # claimed feed no longer in feeds.yaml is skipped; its lease ends with the cycle.
             claimed = self.store.claim_due_feeds(self.worker_id, self.clock(), self.feed_lease,
-                                                 urls=list(remaining), force=force)
+                                                 force=force)
             if not claimed:
                 return
             state = claimed[0]
-            spec = remaining.pop(state["url"])
+            spec = remaining.pop(state["url"], None)
+            if spec is None:
+                continue
             summary.feeds += 1
             await self._poll_feed(client, limit, spec, state, summary)
 
@@ -491,7 +500,11 @@ class App:
         if broken:
             notes.append(f"{broken} of {len(items)} items could not be processed; first: "
                          f"{first_error}")
-        self._succeeded(spec, state, now, etag=got.etag, last_modified=got.last_modified,
+        if broken:  # keep the old validators: a 304 must not hide the items still to retry
+            etag, last_modified = state.get("etag"), state.get("last_modified")
+        else:
+            etag, last_modified = got.etag, got.last_modified
+        self._succeeded(spec, state, now, etag=etag, last_modified=last_modified,
                         headers=got.headers, ttl_minutes=parsed.ttl_minutes, new=new,
                         problem="; ".join(notes) or None)
 

@@ -155,6 +155,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)  # it logs URLs, and bot tokens in them
     # two INFO lines per tick ("Running job", "executed successfully") would bury the cycle summary
     logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
+    # A cycle longer than the tick is normal (the tick only looks for due feeds): the skipped
+    # tick is not worth a warning each time.
+    logging.getLogger("apscheduler.scheduler").addFilter(
+        lambda record: "maximum number of running instances" not in record.getMessage())
     try:
         settings = Settings.from_env(db_url=args.db, rules_dir=args.rules, feeds_file=args.feeds)
         return COMMANDS[args.command](args, settings)

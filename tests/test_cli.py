@@ -186,12 +186,15 @@ def test_poll_once_and_run_alert_on_new_items_and_not_again_after_restart(tmp_pa
     [alert] = [json.loads(line) for line in alerts.read_text().splitlines()]
     assert (alert["item"], alert["from"], alert["to"]) == ("l2", "open", "conditional")
 
-    proc = start()
-    try:
-        time.sleep(3)
-    finally:
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=30)
-    assert proc.returncode == 0, err
+    log_file = tmp_path / "restart.log"
+    with log_file.open("w") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "bot", "run"], env=env, cwd=REPO,
+                                stdout=subprocess.PIPE, stderr=log, text=True)
+        try:  # a full cycle after the restart, however slowly the process starts
+            assert wait_for(lambda: "cycle:" in log_file.read_text(), 60), "no cycle ran"
+        finally:
+            proc.send_signal(signal.SIGINT)
+            out, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0, log_file.read_text()
     assert len(alerts.read_text().splitlines()) == 1
     assert "SHIFT" not in out

@@ -14,10 +14,22 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event, func, or_, select, union, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    create_engine,
+    event,
+    func,
+    or_,
+    select,
+    text,
+    union,
+    update,
+)
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from bot.errors import BotError
@@ -187,12 +199,15 @@ class Store:
     # ------------------------------------------------------------------ items and statements
 
     def item_seen(self, conn: Connection, feed_url: str, guid: str, url: str) -> bool:
-        """Seen in this feed, or the same guid or article URL seen in any feed."""
-        q = select(items.c.id).where(
-            ((items.c.feed_url == feed_url) & (items.c.guid == guid)) | (items.c.guid == guid))
-        if conn.execute(q.limit(1)).first():
+        """Seen in this feed; or, from any feed, the same permalink guid or the same article URL.
+        A bare guid ("12345") is only unique within its feed, and a link to a site's home page
+        names no article, so neither is matched across items."""
+        seen = (items.c.feed_url == feed_url) & (items.c.guid == guid)
+        if is_article_url(guid):
+            seen = seen | (items.c.guid == guid)
+        if conn.execute(select(items.c.id).where(seen).limit(1)).first():
             return True
-        if url:
+        if is_article_url(url):
             return conn.execute(select(items.c.id).where(items.c.url == url).limit(1)).first() \
                 is not None
         return False
@@ -294,6 +309,13 @@ class Store:
         return rows
 
     # ------------------------------------------------------------------ positions and shifts
+
+    def lock_position(self, conn: Connection, actor_id: str, topic: str) -> None:
+        """Hold (actor, topic) until the transaction ends, so two workers deciding a shift from
+        the same previous position take turns. SQLite's single writer already serialises them."""
+        if self.engine.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+                         {"key": f"{actor_id}|{topic}"})
 
     def position(self, conn: Connection, actor_id: str, topic: str) -> Position | None:
         row = conn.execute(select(positions).where(
@@ -562,6 +584,13 @@ def _shift_row(row: Any) -> dict[str, Any]:
     for k in ("published", "prev_published", "created_at", "confirmed_at"):
         record[k] = utc(record.get(k))
     return record
+
+
+def is_article_url(value: str) -> bool:
+    """An http(s) URL with a path: a page of its own, not a site's front page."""
+    parsed = urlparse(value)
+    return parsed.scheme in ("http", "https") and bool(parsed.netloc) \
+        and parsed.path.strip("/") != ""
 
 
 def _position(row: Any) -> Position:

@@ -36,6 +36,19 @@ def test_an_item_is_processed_once_even_from_two_feeds(store: Store, rules: Rule
     assert len(store.history("emmanuel-macron")) == len(first.statements)
 
 
+def test_bare_guids_and_front_page_links_do_not_match_across_items(store: Store) -> None:
+    with store.begin() as conn:
+        store.insert_item(conn, "feed-a", "1001", "https://news.example/", "A", T0, T0)
+        store.insert_item(conn, "feed-a", "https://news.example/story-7", "https://news.example/story-7",
+                          "B", T0, T0)
+    with store.begin() as conn:
+        assert store.item_seen(conn, "feed-a", "1001", "")
+        assert not store.item_seen(conn, "feed-b", "1001", "https://other.example/x")  # its own 1001
+        assert not store.item_seen(conn, "feed-a", "1002", "https://news.example/")  # the front page
+        assert store.item_seen(conn, "feed-b", "https://news.example/story-7", "")
+        assert store.item_seen(conn, "feed-c", "c-9", "https://news.example/story-7")
+
+
 def test_a_shift_is_queued_once_per_destination(store: Store, rules: RuleSet) -> None:
     pipeline = Pipeline(rules, store, clock=lambda: T0 + timedelta(days=10))
     pipeline.process(item("b1", OPEN, 1))
