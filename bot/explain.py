@@ -24,19 +24,25 @@ def describe(trace: SentenceTrace, rules: RuleSet) -> str:
     if not trace.reports:
         lines.append("  speaker: none found")
     if trace.time and trace.time.historical:
-        when = f", said on {trace.time.said_on}" if trace.time.said_on else ""
+        when = f", said on {trace.time.said_on}" if trace.time.said_on else ", date not given"
         lines.append(f"  time: historical ({', '.join(trace.time.markers)}{when})")
+    elif trace.topics:
+        lines.append("  time: current (no historical marker)")
     for topic, names, reading in trace.readings:
         cues = "; ".join(
             f"{c.text!r} {c.label}" + (f" negated by {c.negator!r} -> {c.final}" if c.negator else "")
+            + (f" (weight {c.weight:g})" if c.weight != 1 else "")
             for c in reading.cues) or "no stance cue"
         cond = f"; condition {reading.condition!r}" if reading.condition else ""
         lines.append(f"  stance for {names} on {topic}: {reading.stance or '-'} ({cues}{cond})")
     lines += [f"  note: {n}" for n in trace.notes]
+    for name, conf in trace.confidences:
+        lines.append(f"  confidence for {name}: {conf.explain()}")
     for st in trace.statements:
         hist = " historical" if st.historical else ""
+        prov = f" [provisional actor {st.actor_id}]" if st.provisional else ""
         lines.append(f"  => {st.actor_name} ({st.country}) {st.topic}: {st.stance}{hist}, "
-                     f"confidence {st.confidence:.2f}")
+                     f"confidence {st.confidence:.2f}{prov}")
     if trace.topics and not trace.statements:
         lines.append("  => no statement")
     return "\n".join(lines)

@@ -107,3 +107,31 @@ def test_every_problem_is_reported_at_once(rules_dir: Path) -> None:
 def test_a_missing_rules_file_is_named(rules_dir: Path) -> None:
     (rules_dir / "language.yaml").unlink()
     assert any("language.yaml: file not found" in p for p in problems(rules_dir))
+
+
+def test_confidence_factors_are_read_from_stances_yaml(rules_dir: Path) -> None:
+    f = rules_dir / "stances.yaml"
+    edit(f, "    institution: 0.65 ", "    institution: 0.5 ")
+    rules = load_rules(rules_dir)
+    assert rules.stances.confidence.attribution["institution"] == 0.5
+    assert rules.stances.confidence.attribution["name"] == 0.95
+
+
+def test_a_confidence_factor_above_one_names_file_line_and_field(rules_dir: Path) -> None:
+    f = rules_dir / "stances.yaml"
+    edit(f, "    pronoun: 0.85 ", "    pronoun: 1.5 ")
+    line = line_of(f, "pronoun: 1.5")
+    found = problems(rules_dir)
+    assert any(p.startswith(f"{f}:{line}: confidence.attribution.pronoun") for p in found), found
+
+
+def test_an_unknown_attribution_kind_is_rejected(rules_dir: Path) -> None:
+    f = rules_dir / "stances.yaml"
+    edit(f, "    pronoun: 0.85 ", "    rumour: 0.85 ")
+    assert any("confidence.attribution" in p for p in problems(rules_dir))
+
+
+def test_a_topic_refer_back_phrase_must_compile(rules_dir: Path) -> None:
+    f = rules_dir / "topics.yaml"
+    edit(f, "    refer_back: [the mission,", "    refer_back: [(the mission,")
+    assert any("refer_back" in p and "unbalanced" in p for p in problems(rules_dir))

@@ -16,22 +16,25 @@ from datetime import date
 
 from bot.extract.patterns import compile_phrase, compile_phrases
 from bot.extract.sentences import Sentence
-from bot.rules import Actor, RuleSet
+from bot.rules import ORGANISATIONS, Actor, RuleSet
 from bot.textnorm import fold, fold_lower
 
-# How much an attribution is worth, by the way the speaker was named.
-CONFIDENCE = {
-    "name": 0.95, "role": 0.9, "bare-role": 0.8, "pronoun": 0.8, "voice": 0.75,
-    "institution": 0.7, "country": 0.7, "report-noun": 0.8, "quote": 0.85, "subject": 0.8,
-}
+# Kinds of mention that speak for someone else (weighed lower: see bot/extract/confidence.py).
 INSTITUTIONAL = frozenset({"voice", "institution", "country"})
 
 _SKIP = frozenset("""
 has have had is was were also further again already repeatedly previously then later now quickly
 once recently earlier publicly firmly reportedly categorically not would will did does do been
 clearly swiftly initially explicitly strongly even still n't has had since both all jointly each
-together
+together remains remained remain stays stayed long
 """.split())
+# A place after one of these is where something happens, not who speaks ("Sanchez in Beijing said").
+_LOCATIVE = frozenset("in at from to into of with for by on near across outside inside visiting".split())
+# A reporting verb after one of these is hypothetical, not a report ("the move, if confirmed, ...").
+_NOT_A_REPORT = frozenset("if once unless whether when".split())
+# ... and after these the word is a noun: "new pledges of air defence", "his remarks", "the calls".
+_NOUN_BEFORE = frozenset("the a an new his her their its our my your of these those such fresh latest"
+                         " repeated earlier recent".split())
 _FRONTED = frozenset("""
 in on at after shortly soon earlier later speaking asked responding despite following during
 last this meanwhile however but and yet still when while before addressing writing in an
@@ -39,7 +42,8 @@ interview
 """.split())
 _AUXILIARIES = frozenset("""
 is are was were has have had will would could can cannot should must may might does did remains
-remained stands stood won't isn't wasn't hasn't doesn't didn't wouldn't also
+remained stands stood won't isn't wasn't hasn't doesn't didn't wouldn't also continues continued keeps
+kept
 """.split())
 _WHEN = frozenset("""
 monday tuesday wednesday thursday friday saturday sunday week month weekend morning evening
@@ -58,10 +62,6 @@ class Mention:
     via: str
     possessive: bool = False
     office: str | None = None
-
-    @property
-    def confidence(self) -> float:
-        return CONFIDENCE.get(self.kind, 0.7)
 
 
 @dataclass(frozen=True)
@@ -83,6 +83,38 @@ class ItemContext:
     last_speaker: Mention | None = None      # subject of the last report (None: untracked)
     last_speaker_paragraph: int = -10
     mentioned: list[str] = field(default_factory=list)
+    dateline: str | None = None              # country code of the dateline ("CANBERRA —")
+    # People nobody listed, introduced in this item with an office and a country.
+    provisional: dict[str, Actor] = field(default_factory=dict)
+    provisional_roles: dict[str, str] = field(default_factory=dict)
+    provisional_names: dict[str, str] = field(default_factory=dict)   # name or surname -> id
+    _provisional_rx: tuple[int, re.Pattern[str] | None] = (0, None)
+
+    def provisional_rx(self) -> re.Pattern[str] | None:
+        if self._provisional_rx[0] != len(self.provisional_names):
+            self._provisional_rx = (len(self.provisional_names),
+                                    _literal_alternation(self.provisional_names, flags=0))
+        return self._provisional_rx[1]
+
+
+PROVISIONAL_PREFIX = "provisional:"
+# A person's name after a title: two or three capitalised words ("Ulf Kristersson", "Li Qiang").
+_NAME_WORD = r"(?:[A-Z]'|Mc|Mac)?[A-Z][a-z]+(?:[A-Z][a-z]+)?(?:-[A-Z][a-z]+)?"   # O'Brien, McCarthy, Jean-Luc
+_PERSON = re.compile(rf"\s+((?:{_NAME_WORD}\s+){{1,2}}{_NAME_WORD})(?![\w])")
+_NOT_A_NAME = frozenset("""
+The A An On In At And But Or Of For To By As After Before During Monday Tuesday Wednesday Thursday
+Friday Saturday Sunday January February March April May June July August September October
+November December Office Palace Street House Ministry Government Cabinet Council Commission
+Parliament Party Said Says Told
+""".split())
+# "CANBERRA — ...", "PARIS, France — ...", "LONDON, March 3 (Reuters) - ..."
+_DATELINE = re.compile(r"^\s*([A-Z][A-Z.'-]+(?: [A-Z][A-Z.'-]+){0,3})(?:,[^\n]{0,40}?)?"
+                       r"\s+[-\u2014\u2013]{1,2}\s")
+
+
+def provisional_id(name: str) -> str:
+    """`provisional:<slug of the name>`: "Ulf Kristersson" -> "provisional:ulf-kristersson"."""
+    return PROVISIONAL_PREFIX + "-".join(re.findall(r"[a-z0-9]+", fold_lower(name)))
 
 
 class SpeakerFinder:
@@ -149,6 +181,13 @@ class SpeakerFinder:
 
     # ------------------------------------------------------------------ mentions
 
+    def dateline(self, text: str) -> str | None:
+        """The country of an item's dateline ("CANBERRA — ...", "PARIS, France — ...")."""
+        m = _DATELINE.match(fold(text))
+        if not m:
+            return None
+        return self._places.get(m.group(1).strip().title())
+
     def mentions(self, sentence: Sentence, ctx: ItemContext) -> list[Mention]:
         plain = fold(sentence.text)
         lower = plain.lower()
@@ -158,8 +197,17 @@ class SpeakerFinder:
             found.append(Mention(m.start(), m.end(), "name", actor_id, f"name {m.group(0)!r}"))
         for m in self._office_rx.finditer(lower) if self._office_rx else ():
             mention = self._role(m, lower, ctx)
-            if mention:
+            provisional = self._provisional(m, sentence.text, plain, lower, ctx)
+            if provisional:
+                found.append(provisional)
+            elif mention:
                 found.append(mention)
+        prx = ctx.provisional_rx()
+        for m in prx.finditer(plain) if prx else ():
+            actor_id = ctx.provisional_names[m.group(0)]
+            if not any(f.start <= m.start() < f.end for f in found):
+                found.append(Mention(m.start(), m.end(), "name", actor_id,
+                                     f"name {m.group(0)!r} (provisional, named earlier)"))
         for m in self._inst_rx.finditer(lower) if self._inst_rx else ():
             inst = self.rules.institutions[self._inst[m.group(0)]]
             actor = (self.rules.actors.get(inst.actor) if inst.actor else
@@ -168,6 +216,8 @@ class SpeakerFinder:
                                  f"institution {m.group(0)!r}"))
         for m in self._place_rx.finditer(plain) if self._place_rx else ():
             code = self._places[m.group(0)]
+            if code in ORGANISATIONS:
+                continue  # "NATO calls ...", "the EU imposed ...": the body's collective act
             voice = self.rules.countries[code].voice
             actor = self.rules.holder(code, voice, ctx.day) if voice else None
             found.append(Mention(m.start(), m.end(), "country", actor.id if actor else None,
@@ -176,6 +226,53 @@ class SpeakerFinder:
             if not sentence.inside_quote(m.start()):
                 found.append(Mention(m.start(), m.end(), "pronoun", None, f"pronoun {m.group(0)!r}"))
         return self._finish(_merge(found), lower)
+
+    def _provisional(self, m: re.Match[str], text: str, plain: str, lower: str,
+                     ctx: ItemContext) -> Mention | None:
+        """"Swedish Prime Minister Ulf Kristersson", "Australia's opposition leader Peter Dutton":
+        a person nobody listed, with an office and a country, becomes a provisional actor."""
+        office = self._office_phrases[m.group(0)]
+        if office == "@title":
+            return None
+        person = _PERSON.match(plain, m.end())
+        if not person:
+            return None
+        folded = person.group(1)
+        words = folded.split()
+        name = " ".join(text[person.start(1):person.end(1)].split())   # as written, with accents
+        if words[0] in _NOT_A_NAME or words[-1] in _NOT_A_NAME:
+            return None
+        if self._name_rx and self._name_rx.search(folded):
+            return None  # a listed actor (or one of their names): the name mention covers it
+        start = m.start()
+        code = None
+        before = self._qualifier_before.search(lower[max(0, start - 40):start])
+        if before:
+            code = self._qualifiers[before.group(1)]
+            start -= len(before.group(0))
+        how = "introduced as"
+        if code is None:
+            code = ctx.dateline
+            how = "introduced (dateline country) as"
+        if code is None:
+            return None
+        actor_id = provisional_id(name)
+        role_text = lower[m.start():m.end()]
+        if office == "@voice":
+            role_text = self.rules.countries[code].voice or role_text
+        if re.search(r"\b(?:former|ex|outgoing|then)[- ]?$", lower[max(0, start - 12):start].rstrip()) \
+                or re.search(r"\b(?:former|ex-|outgoing)\s*$", lower[max(0, start - 12):m.start()]):
+            role_text = "former " + role_text  # "former British Prime Minister ..." no longer holds it
+        if actor_id not in ctx.provisional:
+            ctx.provisional[actor_id] = Actor(actor_id, name, code, (name.split()[-1],), (),
+                                              provisional=True)
+            ctx.provisional_roles[actor_id] = role_text
+            ctx.provisional_names[" ".join(words)] = actor_id
+            if len(words[-1]) > 3:
+                ctx.provisional_names.setdefault(words[-1], actor_id)
+        end = m.end() + person.end(1) - m.end()
+        return Mention(start, end, "name", actor_id,
+                       f"provisional {name!r} {how} {role_text!r} of {code}")
 
     def _role(self, m: re.Match[str], lower: str, ctx: ItemContext) -> Mention | None:
         phrase = m.group(0)
@@ -213,8 +310,13 @@ class SpeakerFinder:
         return None
 
     def _finish(self, mentions: list[Mention], lower: str) -> list[Mention]:
-        out = []
+        out: list[Mention] = []
         for m in mentions:
+            if out and m.kind == "name" and out[-1].kind == "country" and out[-1].possessive \
+                    and m.start - out[-1].end <= 3:
+                # "Poland's Donald Tusk": the country qualifies the name.
+                q = out.pop()
+                m = Mention(q.start, m.end, "name", m.actor_id, f"{lower[q.start:q.end]}'s + {m.via}")
             tail = lower[m.end:m.end + 40]
             if tail.startswith(("'s ", "' ")):
                 voice = self._voice_noun_rx.match(tail) if self._voice_noun_rx else None
@@ -256,7 +358,9 @@ class SpeakerFinder:
         verbs = [m for m in (self._verb_rx.finditer(lower) if self._verb_rx else ())
                  if not sentence.inside_quote(m.start())
                  and not _INFINITIVE_OR_PASSIVE.search(lower[max(0, m.start() - 7):m.start()])
-                 and not any(x.start <= m.start() < x.end for x in mentions)]
+                 and not any(x.start <= m.start() < x.end for x in mentions)
+                 and _word_before(lower, m.start()) not in _NOT_A_REPORT | _NOUN_BEFORE
+                 and not lower.startswith(" by ", m.end())]  # passive: "conditions agreed by allies"
         for v in verbs:
             speakers, how = self._subject(v.start(), v.end(), lower, tokens, mentions, sentence, out)
             if speakers is None:
@@ -265,7 +369,12 @@ class SpeakerFinder:
             if speakers and speakers[0].start > v.end():
                 anchor = v.start()
             out.append(Report(tuple(speakers), v.start(), v.end(), anchor, how))
+        verb_reports = list(out)
         for m in mentions:
+            # "Peskov called Cameron's remarks dangerous": the remarks are the object of
+            # another report, not Cameron speaking.
+            if any(r.verb_end <= m.start for r in verb_reports):
+                continue
             if m.possessive and self._report_noun_rx:
                 rest = lower[m.end:]
                 noun = re.match(r"(?:'s|')\s+", rest)
@@ -283,11 +392,14 @@ class SpeakerFinder:
             nxt = [m for m in mentions if 0 <= m.start - a.end() <= 2]
             if nxt:
                 out.append(Report((nxt[0],), a.start(), a.end(), 0, f"according to {nxt[0].via}"))
-        if not out:
+        if not out or (all(not r.speakers for r in out) and out[0].verb_start > len(lower) // 2):
+            # No report, or only a trailing untracked one ("..., officials said"): the tracked
+            # subject of the main clause is whose position the sentence states.
             subject = self._sentence_subject(lower, mentions)
-            if subject is not None and not sentence.starts_in_quote:
-                out.append(Report((subject,), subject.end, subject.end, subject.start,
-                                  f"{subject.via} is the sentence's subject"))
+            if subject is not None and not sentence.starts_in_quote \
+                    and all(subject.end <= r.verb_start for r in out):
+                how = "is the sentence's subject" + (" (reported by someone untracked)" if out else "")
+                out = [Report((subject,), subject.end, subject.end, subject.start, f"{subject.via} {how}")]
         out.sort(key=lambda r: r.anchor)
         return out
 
@@ -308,9 +420,22 @@ class SpeakerFinder:
                 break
         verb = lower[vs:ve]
         participle = verb.split()[0].endswith("ing")
+        if j >= 0 and tokens[j][2] == "who" and j >= 2 and tokens[j - 1][2] == ",":
+            # "Tusk, who has previously said ...": the relative clause's antecedent speaks.
+            head = _ending_at(mentions, tokens[j - 2][1])
+            if head is not None and not head.possessive:
+                return [head], f"{head.via} (who ...) + {lower[vs:ve]!r}"
         if j >= 0:
             tok_start, tok_end, tok = tokens[j]
             at = _ending_at(mentions, tok_end)
+            if at is not None and at.kind == "country" and _word_before(lower, at.start) in _LOCATIVE:
+                # "Sanchez in Beijing calls for ...": the place is where, not who.
+                k = next((i for i in range(j, -1, -1) if tokens[i][0] < at.start), -1)
+                while k >= 0 and tokens[k][2] in _LOCATIVE:
+                    k -= 1
+                at = _ending_at(mentions, tokens[k][1]) if k >= 0 else None
+                if at is None:
+                    return [], f"{lower[vs:ve]!r} by someone untracked"
             if at is not None and (not at.possessive or at.kind == "voice"):
                 return _coordinated(at, mentions, lower), f"{at.via} + {verb!r}"
             if tok == "," and j > 0 and tokens[j - 1][2] in {'"', "'"}:
@@ -327,7 +452,9 @@ class SpeakerFinder:
                              and not m.possessive]
                     such = re.search(r"\b(such as|including|like|notably)\b",
                                      lower[tokens[opening][1]:tok_start])
-                    if head and not head.possessive and head.kind != "country":
+                    relative = re.match(r"\s*(?:which|who)\b", lower[tokens[opening][1]:tok_start])
+                    if head and not head.possessive and (head.kind != "country" or relative):
+                        # "Warsaw, which borders Ukraine, still rules out ...": the head speaks.
                         return _coordinated(head, mentions, lower), f"{head.via} + {verb!r}"
                     if inner and (such or head is None or head.kind == "country"):
                         target = inner[-1] if such else inner[0]
@@ -361,6 +488,10 @@ class SpeakerFinder:
             return [subject], f"{subject.via} (sentence subject) + {verb!r}"
         return [], f"{verb!r} by someone untracked"
 
+    def subject(self, lower: str, mentions: list[Mention]) -> Mention | None:
+        """The mention that opens the sentence's main clause, whatever verb follows."""
+        return self._sentence_subject(lower, mentions, need_auxiliary=False)
+
     @staticmethod
     def _sentence_subject(lower: str, mentions: list[Mention], need_auxiliary: bool = True
                           ) -> Mention | None:
@@ -377,11 +508,34 @@ class SpeakerFinder:
             if m.start in (start, start + 4) and lower[start:m.start] in ("", "the "):
                 if m.possessive and m.kind != "voice":
                     return None
-                following = lower[m.end:].split(None, 1)
+                rest = lower[m.end:]
+                relative = re.match(r",\s+(?:which|who)\b[^,]*,", rest)
+                if relative:  # "France, which pushed for the duties, continues to back them"
+                    rest = rest[relative.end():]
+                following = rest.split(None, 2)
                 if not need_auxiliary or (following and following[0].strip(",") in _AUXILIARIES):
+                    if need_auxiliary and m.kind == "country" and following[0] in _COPULAS and (
+                            len(following) < 2 or not _takes_a_stance(following[1])):
+                        return None  # "Spain is one of the biggest exporters": a fact, not a voice
                     return m
                 return None
         return None
+
+
+_COPULAS = frozenset("is are was were".split())
+_STANCE_PREDICATES = frozenset("""
+not ready prepared willing unwilling opposed against open determined committed still firmly also
+set keen reluctant""".split())
+
+
+def _takes_a_stance(word: str) -> bool:
+    """After "Prague is": a predicate that can carry a position ("not", "ready", "preparing")."""
+    return word in _STANCE_PREDICATES or word.endswith(("ing", "n't"))
+
+
+def _word_before(lower: str, pos: int) -> str:
+    words = lower[max(0, pos - 30):pos].split()
+    return words[-1].strip(",\"'") if words else ""
 
 
 def _holds(actor: Actor, office: str, day: date) -> bool:

@@ -85,7 +85,7 @@ def test_commitment_is_supports(extractor: Extractor) -> None:
 def test_warning_with_if_stays_opposes(extractor: Extractor) -> None:
     found = run(extractor, "The Kremlin warned that a direct conflict with NATO would be "
                            "inevitable if Western troops went to Ukraine.")
-    assert said(found) == {("dmitry-peskov", "opposes", False)}
+    assert said(found) == {("dmitry-peskov", "opposes", False)}  # the Kremlin: its spokesman's voice
 
 
 # ------------------------------------------------------------------ speakers

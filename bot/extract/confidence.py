@@ -1,0 +1,69 @@
+"""How much one extracted statement can be trusted, from its evidence (rules: stances.yaml
+`confidence:`; semantics in rules/README.md).
+
+confidence = attribution x evidence x cue agreement [x carried topic] [x hedge], in [0, 1]:
+- attribution: how the speaker was named (a name in the sentence > a pronoun or a quotation
+  running on > a role phrase > an institutional voice: "the Élysée", "Macron's office");
+- evidence: a direct quotation holding the cue > indirect speech > no reporting verb at all;
+- cue agreement: 0.6 + 0.4 x the winning label's share of the cue weight (mixed cues lower it);
+- carried topic: the sentence names no topic keyword of its own;
+- hedge: "may", "perhaps", "reportedly" in the speaker's words.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.extract.patterns import compile_phrases
+from bot.extract.sentences import Sentence
+from bot.extract.speakers import Mention, Report
+from bot.extract.stance import StanceReading
+from bot.rules import RuleSet
+from bot.textnorm import fold_lower
+
+
+@dataclass(frozen=True)
+class Confidence:
+    value: float
+    factors: tuple[tuple[str, float], ...]
+
+    def explain(self) -> str:
+        return f"{self.value:.2f} = " + " x ".join(f"{name} {v:.2f}" for name, v in self.factors)
+
+
+class ConfidenceModel:
+    def __init__(self, rules: RuleSet):
+        self.c = rules.stances.confidence
+        self._hedges = compile_phrases(list(self.c.hedges))
+
+    def score(self, mention: Mention, report: Report, reading: StanceReading, s: Sentence,
+              start: int = 0, carried: bool = False) -> Confidence:
+        att = self.c.attribution
+        kind = mention.kind
+        if report.how.startswith(("continues the quotation", "quotation attributed")):
+            kind = "quote"
+        factors: list[tuple[str, float]] = [(f"attribution {kind}", att.get(kind, att["institution"]))]
+        quoted = bool(reading.cues) and all(s.inside_quote(start + c.start) for c in reading.cues)
+        if quoted:
+            factors.append(("direct quote", self.c.evidence["direct_quote"]))
+        elif "sentence's subject" in report.how:
+            factors.append(("no reporting verb", self.c.evidence["no_reporting_verb"]))
+        else:
+            factors.append(("indirect speech", self.c.evidence["indirect"]))
+        factors.append(("cue agreement", round(0.6 + 0.4 * reading.certainty, 3)))
+        if carried:
+            factors.append(("topic carried over", self.c.carried_topic))
+        if self._hedges is not None and reading.cues:
+            lower = list(fold_lower(s.text))
+            for c in reading.cues:  # "could send" is an `open` cue, not a hedge on top of one
+                if c.label == "open":
+                    lower[start + c.start:start + c.end] = " " * (c.end - c.start)
+            a = start + reading.cues[0].start
+            window = "".join(lower[max(start, a - 60):start + reading.cues[-1].end])
+            hedge = self._hedges.search(window)
+            if hedge:
+                factors.append((f"hedge {hedge.group(0)!r}", self.c.hedge))
+        value = 1.0
+        for _, v in factors:
+            value *= v
+        return Confidence(round(min(1.0, max(0.0, value)), 3), tuple(factors))
