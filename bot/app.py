@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -61,6 +61,7 @@ if TYPE_CHECKING:  # aiohttp loads only when `run` serves HTTP; datasketch on th
     from bot.ops import OpsServer
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 ID_LOOKBACK = 1000      # item ids below the highest seen that may still be committing elsewhere
 INDEX_PRUNE_AT = 50_000  # syndication index entries before old ones are forgotten
@@ -152,11 +153,10 @@ class Pipeline:
         return out
 
     def process(self, item: Item, *, alert: bool = True) -> Outcome:
-        with self.store.engine.connect() as conn:  # a changed feed repeats its old items: skip them
-            if self.store.item_seen(conn, item.feed_url, item.guid, item.url):
-                return Outcome(item, duplicate=True)
         found = self.extractor.extract(item)
-        sig = item_signature(item.title, item.text)
+        # Only a story with statements can raise an alert, so only such a story needs its copies
+        # found: a copy of it has the same statements. Most items have none; they skip the MinHash.
+        sig = item_signature(item.title, item.text) if found else None
         now = self.clock()
         if self.alert_max_age is not None and now - item.published > self.alert_max_age:
             alert = False  # old news (a new feed's backlog) updates positions but stays quiet
@@ -399,34 +399,38 @@ class App:
     async def _process(self, item: Item) -> Outcome:
         """`Pipeline.process`, retried while the database is briefly locked or unreachable,
         and once after losing a unique-key race to another worker (the retry finds it done)."""
-        delays = list(DB_RETRY_DELAYS)
         raced = False
         while True:
             try:
-                return self.pipeline.process(item)
+                return await self._while_db_unavailable(
+                    self.pipeline.process, item, what=f"feed_url={item.feed_url} guid={item.guid}")
             except IntegrityError as exc:
                 if raced:
                     raise
                 raced = True
                 log.info("item raced another worker, retrying: feed_url=%s guid=%s error=%s",
                          item.feed_url, item.guid, exc.orig)
+
+    async def _while_db_unavailable(self, call: Callable[..., T], *args: Any, what: str) -> T:
+        """`call(*args)`, retried a few times while the database is locked or unreachable."""
+        delays = list(DB_RETRY_DELAYS)
+        while True:
+            try:
+                return call(*args)
             except DB_UNAVAILABLE as exc:
                 if not delays:
                     raise
                 delay = delays.pop(0)
-                log.warning("database unavailable, retrying in %.1fs: feed_url=%s guid=%s error=%s",
-                            delay, item.feed_url, item.guid, getattr(exc, "orig", exc))
+                log.warning("database unavailable, retrying in %.1fs: %s error=%s",
+                            delay, what, getattr(exc, "orig", exc))
                 await asyncio.sleep(delay)
 
     async def _with_full_text(self, client: httpx.AsyncClient, spec: FeedSpec, item: Item) -> Item:
         """The item with its article's main text when the feed only teases (see bot/fulltext.py).
 
-        Seen items are skipped, so a page is fetched once; it is cached with the item."""
+        The poll hands over unseen items only, so a page is fetched once; it is cached with the item."""
         if not wants_article(item, self.pipeline.extractor.topics, always=spec.full_text):
             return item
-        with self.store.begin() as conn:
-            if self.store.item_seen(conn, item.feed_url, item.guid, item.url):
-                return item
         async with self._host_limit(item.url):  # the feed fetch's politeness and limits
             article = await fetch_article(client, item.url, max_bytes=self.policy.max_bytes,
                                           deadline=self.policy.deadline)
@@ -481,8 +485,10 @@ class App:
             log.warning("feed too long: feed_url=%s %s", spec.url, notes[-1])
             items = items[-self.policy.max_items:]
         new, broken, first_error = 0, 0, ""
-        for item in items:
-            summary.items += 1
+        summary.items += len(items)
+        fresh = await self._while_db_unavailable(self.store.unseen, spec.url, items,
+                                                 what=f"feed_url={spec.url}")
+        for item in fresh:  # a seen item is neither extracted nor fetched again
             try:
                 item = await self._with_full_text(client, spec, item)
                 outcome = await self._process(item)

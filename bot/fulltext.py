@@ -49,9 +49,7 @@ def touches_topic(item: Item, topics: TopicMatcher) -> bool:
     Looser than `TopicMatcher.item_topics` (keyword and context): a teaser is too short to carry
     both, and the article it leads to may ("Scholz rules out soldiers" says nothing of Ukraine).
     """
-    lower = fold_lower(item.title + "\n" + item.text)
-    return any(kw.search(lower) or (ctx is not None and ctx.search(lower))
-               for _, kw, ctx, _, _ in topics.topics)
+    return topics.mentions_any(fold_lower(item.title + "\n" + item.text))
 
 
 def wants_article(item: Item, topics: TopicMatcher, *, always: bool = False) -> bool:

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 NUM_PERM = 128
 SEED = 20240227        # fixed: signatures are stored and compared across processes and runs
+SCHEME = "affine32"    # datasketch 2's permutation scheme, named so an upgrade cannot change it
 SHINGLE_WORDS = 3
 MIN_WORDS = 12         # shorter texts (a bare headline) say too little to call two items copies
 # Measured on tests/corpus (3-word shingles): syndicated copies, trimmed and lightly edited,
@@ -46,20 +47,30 @@ MIN_QUOTE_WORDS = 4
 
 def shingles(text: str, size: int = SHINGLE_WORDS) -> set[bytes]:
     """Word n-grams of the normalised text (accents, case and punctuation ignored)."""
-    words = squash(text).split()
+    return _shingles(squash(text).split(), size)
+
+
+def _shingles(words: list[str], size: int) -> set[bytes]:
     if len(words) < size:
         return {" ".join(words).encode()} if words else set()
     return {" ".join(words[i:i + size]).encode() for i in range(len(words) - size + 1)}
 
 
+_permutations = None
+
+
 def signature(text: str) -> LeanMinHash | None:
     """The MinHash of a text, or None when it is too short to compare."""
-    if len(squash(text).split()) < MIN_WORDS:
+    words = squash(text).split()
+    if len(words) < MIN_WORDS:
         return None
     from datasketch import LeanMinHash, MinHash
 
-    m = MinHash(num_perm=NUM_PERM, seed=SEED)
-    m.update_batch(list(shingles(text)))
+    global _permutations
+    if _permutations is None:  # drawing them is most of a MinHash's cost: once per process
+        _permutations = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
+    m = MinHash(num_perm=NUM_PERM, seed=SEED, permutations=_permutations, scheme=SCHEME)
+    m.update_batch(list(_shingles(words, SHINGLE_WORDS)))
     return LeanMinHash(m)
 
 

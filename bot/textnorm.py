@@ -7,6 +7,7 @@ at the same offsets.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
 
@@ -57,7 +58,9 @@ def fold_lower(text: str) -> str:
     return "".join(c.lower() if len(c.lower()) == 1 else c for c in folded)
 
 
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+
 def squash(text: str) -> str:
     """A key for comparing names and quotes: folded, lower case, letters and digits only."""
-    kept = "".join(c if c.isalnum() else " " for c in fold_lower(text))
-    return " ".join(kept.split())
+    return " ".join(_NOT_ALNUM.sub(" ", fold_lower(text)).split())

@@ -136,7 +136,8 @@ def test_a_syndicated_copy_is_one_event_and_the_alert_lists_the_extra_source(
 
 def test_a_copy_is_found_through_the_store_by_another_worker(
         store: Store, rules: RuleSet, feed: Feed) -> None:
-    feed("w1", 0, text=STORY, title="Macron sets ceasefire condition")
+    feed("w1", 0, said("conditional", "Only after a ceasefire."), text=STORY,
+         title="Macron sets ceasefire condition")
     other = Pipeline(rules, store, platforms=("console",), clock=lambda: T0)
     other.extractor = ScriptedExtractor()  # type: ignore[assignment]
     copy = feed("r1", 3, said("conditional", "Only after a ceasefire."), feed_url=REGIONAL,
@@ -146,9 +147,19 @@ def test_a_copy_is_found_through_the_store_by_another_worker(
 
 
 def test_a_different_story_on_the_same_subject_is_not_a_copy(store: Store, feed: Feed) -> None:
+    feed("w1", 0, said("conditional", "Only after a ceasefire."), text=STORY,
+         title="Macron sets ceasefire condition")
+    other = feed("d1", 30, said("conditional", "Only after a ceasefire."), feed_url=DAILY,
+                 text=ANOTHER_STORY, title="Macron on TV")
+    assert other.copy_of is None and other.statements
+
+
+def test_items_without_statements_are_not_fingerprinted(store: Store, feed: Feed) -> None:
     feed("w1", 0, text=STORY, title="Macron sets ceasefire condition")
-    other = feed("d1", 30, feed_url=DAILY, text=ANOTHER_STORY, title="Macron on TV")
-    assert other.copy_of is None
+    copy = feed("r1", 3, feed_url=REGIONAL, text=STORY_COPY)
+    assert copy.copy_of is None  # nothing to alert on, so nothing to collapse
+    with store.engine.connect() as conn:
+        assert conn.execute(select(items.c.fingerprint)).scalars().all() == [None, None]
 
 
 # ---------------------------------------------------------------------- re-reported quotes

@@ -5,8 +5,62 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.extract.patterns import compile_phrases
+from bot.extract.patterns import compile_phrase, compile_phrases
 from bot.rules import RuleSet, Topic
+from bot.textnorm import fold_lower
+
+# One unit of a phrase (see bot/extract/patterns.py): "(a|b c)" with an optional "?", or a word.
+_UNIT = re.compile(r"\(([^()]*)\)(\?)?|([^\s()]+)")
+
+
+def required_literals(phrase: str) -> tuple[tuple[str, ...], ...]:
+    """Plain strings a match of `phrase` must contain: one of each tuple, longest tuples first.
+
+    Each required word (or group of alternatives) contributes its longest literal piece (the
+    stem of `rul*`, one half of `cease-fire`); optional groups and gaps contribute nothing.
+    A text lacking them cannot match, so the substring test may reject, never wrongly accept.
+    """
+    def piece(words: list[str]) -> str:
+        return max((p for w in words for p in w.rstrip("*").split("-")), key=len, default="")
+
+    units: list[tuple[str, ...]] = []
+    for m in _UNIT.finditer(fold_lower(phrase.strip())):
+        group, optional, word = m.groups()
+        if group is not None:
+            alts = tuple(piece(alt.split()) for alt in group.split("|"))
+            if not optional and all(alts):
+                units.append(tuple(sorted(set(alts))))
+        elif word != "...":
+            lit = piece([word])
+            if lit:
+                units.append((lit,))
+    return tuple(sorted(set(units), key=lambda u: -min(map(len, u))))
+
+
+class _Prefilter:
+    """Whether any of a list of phrases occurs in a whole item's text, fast.
+
+    One alternation of every phrase over a long text is slow in `re` (each alternative is tried
+    at each position), and most items of a feed match none. Plain substring tests of each
+    phrase's required literals rule out nearly all of them; only phrases that survive run
+    their own regex.
+    """
+
+    def __init__(self, phrases: list[str] | tuple[str, ...]):
+        self.phrases = [(required_literals(p), re.compile(compile_phrase(p))) for p in dict.fromkeys(phrases)]
+
+    @staticmethod
+    def _has_literals(units: tuple[tuple[str, ...], ...], text: str, seen: dict[str, bool]) -> bool:
+        return all(any(seen[lit] if lit in seen else seen.setdefault(lit, lit in text) for lit in unit)
+                   for unit in units)
+
+    def could_match(self, text: str, seen: dict[str, bool]) -> bool:
+        """Substring tests only: False means no phrase occurs; True, that one might."""
+        return any(self._has_literals(units, text, seen) for units, _ in self.phrases)
+
+    def search(self, text: str, seen: dict[str, bool]) -> bool:
+        return any(self._has_literals(units, text, seen) and rx.search(text) is not None
+                   for units, rx in self.phrases)
 
 
 @dataclass(frozen=True)
@@ -24,16 +78,30 @@ class TopicMatcher:
             assert keywords is not None  # validation requires keywords
             self.topics.append((t, keywords, compile_phrases(list(t.context)),
                                 compile_phrases(list(t.exclude)), compile_phrases(list(t.ignore))))
-        everything = [k for t in rules.topics.values() for k in t.keywords]
-        self._any = compile_phrases(everything)
+        self._item_filters = [(t.id, _Prefilter(t.keywords), _Prefilter(t.context) if t.context else None)
+                              for t, _, _, _, _ in self.topics]
         self.refer_back = compile_phrases(list(rules.language.refer_back))
 
     def item_topics(self, lower_text: str) -> list[str]:
         """Topics the item could be about: a keyword and a context phrase somewhere in it."""
-        if self._any is None or not self._any.search(lower_text):
-            return []
-        return [t.id for t, kw, ctx, _, _ in self.topics
-                if kw.search(lower_text) and (ctx is None or ctx.search(lower_text))]
+        seen: dict[str, bool] = {}  # literal -> in the text, shared by every topic's phrases
+        out = []
+        for topic, kw, ctx in self._item_filters:
+            # Substring tests before any regex, the few context phrases first: most items
+            # name none of a topic's context ("Ukraine", "Kyiv") and cost a handful of tests.
+            if (ctx is not None and not ctx.could_match(lower_text, seen)) \
+                    or not kw.could_match(lower_text, seen):
+                continue
+            if kw.search(lower_text, seen) and (ctx is None or ctx.search(lower_text, seen)):
+                out.append(topic)
+        return out
+
+    def mentions_any(self, lower_text: str) -> bool:
+        """A keyword or a context phrase of any topic somewhere in the text (looser than
+        `item_topics`, which needs both)."""
+        seen: dict[str, bool] = {}
+        return any(kw.search(lower_text, seen) or (ctx is not None and ctx.search(lower_text, seen))
+                   for _topic, kw, ctx in self._item_filters)
 
     def sentence_topics(self, lower: str, allowed: list[str]) -> list[TopicHit]:
         hits = []

@@ -12,6 +12,7 @@ from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -21,6 +22,8 @@ from alembic.config import Config
 from sqlalchemy import (
     Connection,
     Engine,
+    Select,
+    bindparam,
     create_engine,
     event,
     func,
@@ -33,7 +36,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from bot.errors import BotError
-from bot.models import Pending, Position, Shift, Statement
+from bot.models import Item, Pending, Position, Shift, Statement
 from bot.store.schema import feeds, items, outbox, positions, shifts, statements, subscriptions
 from bot.syndication import quote_key
 
@@ -202,20 +205,34 @@ class Store:
         """Seen in this feed; or, from any feed, the same permalink guid or the same article URL.
         A bare guid ("12345") is only unique within its feed, and a link to a site's home page
         names no article, so neither is matched across items."""
-        seen = (items.c.feed_url == feed_url) & (items.c.guid == guid)
-        if is_article_url(guid):
-            seen = seen | (items.c.guid == guid)
-        if conn.execute(select(items.c.id).where(seen).limit(1)).first():
-            return True
-        if is_article_url(url):
-            return conn.execute(select(items.c.id).where(items.c.url == url).limit(1)).first() \
-                is not None
-        return False
+        query = _seen_query(is_article_url(guid), is_article_url(url))
+        return conn.execute(query, {"feed_url": feed_url, "guid": guid, "url": url}).first() \
+            is not None
+
+    def unseen(self, feed_url: str, fetched: list[Item]) -> list[Item]:
+        """The items of one fetch not seen before (as `item_seen` decides), in a few queries
+        rather than one per item: a changed feed mostly repeats what it carried last time."""
+        guids, urls = {i.guid for i in fetched}, {i.url for i in fetched if is_article_url(i.url)}
+        permalinks = {g for g in guids if is_article_url(g)}
+        seen_guids: set[str] = set()
+        seen_urls: set[str] = set()
+        with self.engine.connect() as conn:
+            for chunk in _chunks(sorted(guids)):
+                seen_guids.update(conn.execute(select(items.c.guid).where(
+                    (items.c.feed_url == feed_url) & items.c.guid.in_(chunk))).scalars())
+            for chunk in _chunks(sorted(permalinks - seen_guids)):
+                seen_guids.update(conn.execute(select(items.c.guid).where(
+                    items.c.guid.in_(chunk))).scalars())
+            for chunk in _chunks(sorted(urls)):
+                seen_urls.update(conn.execute(select(items.c.url).where(
+                    items.c.url.in_(chunk))).scalars())
+        return [i for i in fetched if i.guid not in seen_guids and i.url not in seen_urls]
 
     def insert_item(self, conn: Connection, feed_url: str, guid: str, url: str, title: str,
                     published: datetime, now: datetime, *, fingerprint: bytes | None = None,
                     duplicate_of: int | None = None) -> int:
-        result = conn.execute(items.insert().values(
+        # parameters, not .values(): one cached statement instead of a new one per item
+        result = conn.execute(items.insert(), dict(
             feed_url=feed_url, guid=guid, url=url, title=title, published=published, seen_at=now,
             fingerprint=fingerprint, duplicate_of=duplicate_of))
         return int(result.inserted_primary_key[0])
@@ -586,6 +603,22 @@ def _shift_row(row: Any) -> dict[str, Any]:
     return record
 
 
+@lru_cache(maxsize=4)
+def _seen_query(permalink_guid: bool, article_url: bool) -> Select:
+    """`item_seen`'s query, built once per shape: building it per item cost more than running it."""
+    seen = (items.c.feed_url == bindparam("feed_url")) & (items.c.guid == bindparam("guid"))
+    if permalink_guid:
+        seen = seen | (items.c.guid == bindparam("guid"))
+    if article_url:
+        seen = seen | (items.c.url == bindparam("url"))
+    return select(items.c.id).where(seen).limit(1)
+
+
+def _chunks(values: list[str], size: int = 500) -> Iterator[list[str]]:
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
 def is_article_url(value: str) -> bool:
     """An http(s) URL with a path: a page of its own, not a site's front page."""
     parsed = urlparse(value)
@@ -603,6 +636,9 @@ def _position(row: Any) -> Position:
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
+    # In WAL mode NORMAL cannot corrupt the database; a power cut may lose the last commits,
+    # which is safe here: a feed's validators are saved after its items, so they are fetched again.
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()

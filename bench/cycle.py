@@ -1,0 +1,168 @@
+"""One full polling cycle, then one where every feed answers 304, against a local HTTP server.
+
+Generates `--feeds` RSS feeds of `--items` items each (bench/corpus.py: realistic text, a few
+items on topic) into a temporary folder, serves them from 127.0.0.1 in a subprocess
+(bench/feedserver.py, with ETag; its CPU is not counted), and runs `App.poll_once(force=True)`
+twice on a fresh SQLite store in the same folder. Prints feeds per second for both cycles, CPU
+seconds per item, peak memory (ru_maxrss) and the ratio of the pipeline's CPU time (fetch,
+parse, extraction, store; this process only) to feedparser's parse time of the same bytes.
+
+    .venv/bin/python -m bench.cycle                       # 2,000 feeds x 50 items
+    .venv/bin/python -m bench.cycle --feeds 200 --items 50
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import gc
+import pstats
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import feedparser
+
+from bench.corpus import DEFAULT_ON_TOPIC, RULES_DIR, article_html, feed_batches, rss
+from bot.app import App, CycleSummary, Pipeline
+from bot.models import FeedSpec
+from bot.rules import load_rules
+from bot.schedule import PollPolicy
+from bot.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTICLE_BELOW_CHARS = 800  # above bot.fulltext.SHORT_TEXT_CHARS: a page for every teaser
+WARMUP_FEEDS = 2
+TARGET_RATIO = 1.5
+TARGET_304_SECONDS = 10.0
+TARGET_PEAK_MB = 300.0
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def write_site(folder: Path, base: str, prefix: str, n_feeds: int, items: int, *, seed: int,
+               on_topic: float) -> tuple[int, int]:
+    """Feeds `{prefix}-NNNNN.xml` and the article pages of their teasers; (feed bytes, pages)."""
+    total_bytes = articles = 0
+    for i, batch in enumerate(feed_batches(n_feeds, items, seed=seed, on_topic=on_topic,
+                                           link_base=base)):
+        body = rss(batch, title=f"Example News {i}", link=f"{base}/")
+        (folder / f"{prefix}-{i:05d}.xml").write_bytes(body)
+        total_bytes += len(body)
+        for s in batch:  # the pages the app may fetch: those of items that only tease
+            if sum(map(len, s.paragraphs)) < ARTICLE_BELOW_CHARS:
+                (folder / f"{s.guid}.html").write_bytes(article_html(s))
+                articles += 1
+    return total_bytes, articles
+
+
+def start_server(folder: Path) -> tuple[subprocess.Popen[str], int]:
+    proc = subprocess.Popen([sys.executable, "-m", "bench.feedserver", str(folder)], cwd=ROOT,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    if not line.startswith("PORT "):
+        proc.kill()
+        raise SystemExit(f"the feed server did not start: {line!r}")
+    return proc, int(line.split()[1])
+
+
+async def timed_cycle(app: App) -> tuple[CycleSummary, float, float]:
+    wall, cpu = time.perf_counter(), time.process_time()
+    summary = await app.poll_once(force=True)
+    return summary, time.perf_counter() - wall, time.process_time() - cpu
+
+
+async def run(app: App) -> list[tuple[CycleSummary, float, float]]:
+    return [await timed_cycle(app), await timed_cycle(app)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--feeds", type=int, default=2000)
+    ap.add_argument("--items", type=int, default=50, help="items per feed")
+    ap.add_argument("--on-topic", type=float, default=DEFAULT_ON_TOPIC)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--concurrency", type=int, default=10, help="feeds fetched at once (App's default)")
+    ap.add_argument("--profile", type=int, metavar="N", default=0,
+                    help="cProfile both cycles (CPU time) and print the N most expensive "
+                         "functions (the figures are then inflated by the profiler)")
+    args = ap.parse_args(argv)
+    prof = cProfile.Profile(time.process_time) if args.profile else None  # CPU, not waits
+
+    with tempfile.TemporaryDirectory(prefix="shiftwatch-bench-") as tmp:
+        folder = Path(tmp) / "site"
+        folder.mkdir()
+        server, port = start_server(folder)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            total_bytes, articles = write_site(folder, base, "feed", args.feeds, args.items,
+                                               seed=args.seed, on_topic=args.on_topic)
+            write_site(folder, base, "warmup", WARMUP_FEEDS, args.items, seed=args.seed + 1000,
+                       on_topic=0.3)
+            rules = load_rules(RULES_DIR)
+            # Every feed is on 127.0.0.1 here, where in real use 2,000 feeds sit on hundreds of
+            # hosts: the per-host politeness limit would serialise them all.
+            policy = replace(PollPolicy(), per_host=args.concurrency)
+
+            def make_app(store: Store, prefix: str, n: int) -> App:
+                specs = [FeedSpec(url=f"{base}/{prefix}-{i:05d}.xml", name=f"{prefix} {i}",
+                                  interval_seconds=900) for i in range(n)]
+                return App(Pipeline(rules, store, platforms=("console",)), specs, [],
+                           concurrency=args.concurrency, policy=policy)
+
+            # One-time costs (lazy imports, compiled caches) are not per-item costs: a warm-up
+            # cycle on other feeds and a throw-away store pays them first.
+            warm_store = Store(str(Path(tmp) / "warmup.db"))
+            asyncio.run(make_app(warm_store, "warmup", WARMUP_FEEDS).poll_once(force=True))
+            warm_store.close()
+            store = Store(str(Path(tmp) / "bench.db"))
+            app = make_app(store, "feed", args.feeds)
+            gc.collect()
+            base_mb = peak_mb()
+            if prof:
+                prof.enable()
+            (full, full_wall, full_cpu), (cached, cached_wall, cached_cpu) = asyncio.run(run(app))
+            if prof:
+                prof.disable()
+            top_mb = peak_mb()
+            store.close()
+        finally:
+            assert server.stdin is not None
+            server.stdin.close()
+            server.wait(timeout=30)
+
+        parse_cpu = 0.0
+        for path in sorted(folder.glob("feed-*.xml")):
+            body = path.read_bytes()
+            t0 = time.process_time()
+            feedparser.parse(body)
+            parse_cpu += time.process_time() - t0
+
+    ratio = full_cpu / parse_cpu
+    print(f"feeds: {args.feeds} x {args.items} items, {total_bytes / 1e6:.1f} MB, seed {args.seed}, "
+          f"concurrency {args.concurrency}, SQLite; {articles} article pages served for teasers")
+    print(f"full cycle:  {full_wall:7.2f} s wall {args.feeds / full_wall:8.1f} feeds/s  "
+          f"{full_cpu:7.2f} s CPU  {full_cpu / max(1, full.items) * 1000:.2f} ms CPU/item")
+    print(f"             {full.line()}")
+    print(f"304 cycle:   {cached_wall:7.2f} s wall {args.feeds / cached_wall:8.1f} feeds/s  "
+          f"{cached_cpu:7.2f} s CPU  (target < {TARGET_304_SECONDS:.0f} s for 2,000 feeds)")
+    print(f"             {cached.line()}")
+    print(f"peak memory: {top_mb:.0f} MB (ru_maxrss; {base_mb:.0f} MB before the first cycle; "
+          f"target < {TARGET_PEAK_MB:.0f} MB)")
+    print(f"feedparser.parse of the same bytes: {parse_cpu:.2f} s CPU")
+    print(f"ratio pipeline CPU / feedparser parse: {ratio:.2f} (target <= {TARGET_RATIO})")
+    if prof:
+        pstats.Stats(prof, stream=sys.stdout).sort_stats("tottime").print_stats(args.profile)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
