@@ -62,6 +62,7 @@ if TYPE_CHECKING:  # aiohttp loads only when `run` serves HTTP; datasketch on th
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+CLAIM_BATCH = 4  # feeds one lane claims at once
 
 ID_LOOKBACK = 1000      # item ids below the highest seen that may still be committing elsewhere
 INDEX_PRUNE_AT = 50_000  # syndication index entries before old ones are forgotten
@@ -385,16 +386,18 @@ class App:
         while remaining and not self._stop.is_set():
             # No URL filter in the claim: it would grow with the feed list on every claim. A
             # claimed feed no longer in feeds.yaml is skipped; its lease ends with the cycle.
+            # A few at a time: one claim per feed cost more than a 304 answer; a few cannot
+            # starve the other workers.
             claimed = self.store.claim_due_feeds(self.worker_id, self.clock(), self.feed_lease,
-                                                 force=force)
+                                                 limit=CLAIM_BATCH, force=force)
             if not claimed:
                 return
-            state = claimed[0]
-            spec = remaining.pop(state["url"], None)
-            if spec is None:
-                continue
-            summary.feeds += 1
-            await self._poll_feed(client, limit, spec, state, summary)
+            for state in claimed:
+                spec = remaining.pop(state["url"], None)
+                if spec is None:
+                    continue
+                summary.feeds += 1
+                await self._poll_feed(client, limit, spec, state, summary)
 
     async def _process(self, item: Item) -> Outcome:
         """`Pipeline.process`, retried while the database is briefly locked or unreachable,
