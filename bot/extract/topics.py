@@ -81,6 +81,7 @@ class TopicMatcher:
         self._item_filters = [(t.id, _Prefilter(t.keywords), _Prefilter(t.context) if t.context else None)
                               for t, _, _, _, _ in self.topics]
         self.refer_back = compile_phrases(list(rules.language.refer_back))
+        self._any_phrase: re.Pattern[str] | None = None
 
     def item_topics(self, lower_text: str) -> list[str]:
         """Topics the item could be about: a keyword and a context phrase somewhere in it."""
@@ -97,11 +98,12 @@ class TopicMatcher:
         return out
 
     def mentions_any(self, lower_text: str) -> bool:
-        """A keyword or a context phrase of any topic somewhere in the text (looser than
-        `item_topics`, which needs both)."""
-        seen: dict[str, bool] = {}
-        return any(kw.search(lower_text, seen) or (ctx is not None and ctx.search(lower_text, seen))
-                   for _topic, kw, ctx in self._item_filters)
+        """A keyword or a context phrase of any topic somewhere in a short text (looser than
+        `item_topics`, which needs both). One alternation: on a teaser it beats per-phrase tests."""
+        if self._any_phrase is None:
+            phrases = [p for t, _, _, _, _ in self.topics for p in (*t.keywords, *t.context)]
+            self._any_phrase = compile_phrases(phrases)
+        return self._any_phrase is not None and self._any_phrase.search(lower_text) is not None
 
     def sentence_topics(self, lower: str, allowed: list[str]) -> list[TopicHit]:
         hits = []

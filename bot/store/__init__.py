@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -15,7 +16,6 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 from alembic import command
 from alembic.config import Config
@@ -619,11 +619,13 @@ def _chunks(values: list[str], size: int = 500) -> Iterator[list[str]]:
         yield values[start:start + size]
 
 
+# scheme, host, then a path with something besides slashes (urlparse per item was costly)
+_ARTICLE_URL = re.compile(r"https?://[^/?#\s]+/+[^/?#\s]", re.IGNORECASE)
+
+
 def is_article_url(value: str) -> bool:
     """An http(s) URL with a path: a page of its own, not a site's front page."""
-    parsed = urlparse(value)
-    return parsed.scheme in ("http", "https") and bool(parsed.netloc) \
-        and parsed.path.strip("/") != ""
+    return _ARTICLE_URL.match(value) is not None
 
 
 def _position(row: Any) -> Position:
