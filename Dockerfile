@@ -1,6 +1,9 @@
 # shiftwatch: polls feeds.yaml and alerts on stance shifts. State lives in the /app/state volume.
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+# /healthz, /readyz and /metrics are served only when SHIFTWATCH_HTTP_PORT is set (e.g. 9100);
+# inside a container they must listen beyond loopback.
+ENV SHIFTWATCH_HTTP_HOST=0.0.0.0
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY bot ./bot
