@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from datetime import date
 
 from bot.extract.confidence import Confidence, ConfidenceModel
 from bot.extract.history import HistoryReader, TimeReading
@@ -36,10 +37,15 @@ from bot.textnorm import fold_lower
 # How far back (sentences) a topic carries to a sentence without a keyword of its own.
 CARRY_SENTENCES = 3
 # "Asked whether the US would provide a backstop, he said ...": the question is not his words.
-_ASKED = re.compile(r"\basked\b[^,;]{0,40}?\b(?:about|whether|if|how|what|why|when)\b[^,;]*(?:[,;]|$)")
+_ASKED = re.compile(r"\basked\b[^,;]{0,80}?\b(?:about|whether|if|how|what|why|when)\b[^,;]*(?:[,;]|$)")
 # The reporter's own background after the reported words: "..., days after Biden allowed ...".
 _BACKGROUND = re.compile(r",\s+(?:only\s+|just\s+)?(?:(?:a|one|two|three|several|few|\d+)\s+)?"
                          r"(?:days?|weeks?|hours?|months?)\s+(?:after|before)\b")
+# When the words were said, between a reporting verb and its clause: "said on Monday that".
+_WHEN_GAP = re.compile(r"^(?:(?:on|last|this|early|late|earlier|later)\s+"
+                       r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|week|weekend|month"
+                       r"|morning|evening|night)|today|yesterday|tonight)"
+                       r"(?:\s+(?:morning|afternoon|evening|night))?\s*,?")
 # Where one clause of reported words ends and the next begins ("..., and that ...").
 _CLAUSE_BOUNDARY = re.compile(r",?\s+and\s+that\b|;|,\s+(?:but|while|though|although)\b")
 
@@ -56,7 +62,7 @@ class SentenceTrace:
     confidences: list[tuple[str, Confidence]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     # (actor, topic) whose words here state only a condition ("But it must come with a backstop")
-    conditions: list[tuple[str, str]] = field(default_factory=list)
+    conditions: list[tuple[tuple[str, str], bool, date | None]] = field(default_factory=list)
     weak: set[str] = field(default_factory=set)   # topics carried only as "the next sentence"
 
 
@@ -175,6 +181,11 @@ class Extractor:
                     carry.on_topic[hit.topic] = (s.index, s.paragraph, speaker_ids | named)
                     for actor_id in speaker_ids | named:
                         carry.by_actor[actor_id] = (hit.topic, s.index, s.paragraph)
+                else:
+                    # "Blinken was more guarded." then '"...," he said.': a weakly carried
+                    # sentence does not carry on by itself, but its speaker may go on.
+                    for actor_id in speaker_ids:
+                        carry.by_actor[actor_id] = (hit.topic, s.index, s.paragraph)
                 self._statements(item, s, lower, hit, speakers_of, raw, time, trace, ctx)
             self._qualify_earlier(trace, recent, s)
             for _, actors in speakers_of:
@@ -227,6 +238,7 @@ class Extractor:
                     if res is not None and res.actor_id:
                         found.append(Mention(0, 0, "quote", res.actor_id,
                                              f"the quotation closes in the next sentence: {res.via}"))
+            found = list({f.actor_id: f for f in found}.values())
             return [Report(tuple(found), 0, 0, 0, "quotation attributed where it closes")] if found else []
         return []
 
@@ -288,9 +300,11 @@ class Extractor:
         verbs = " ".join(trace.sentence.text[r.verb_start:r.verb_end].lower() for r in reports)
         if prev_time and prev_time.historical and prev_paragraph == s.paragraph and "add" in verbs:
             return TimeReading(True, prev_time.said_on, ("continues the previous sentence",))
-        for _, actors in speakers_of:
+        for report, actors in speakers_of:
+            # A quotation running on from a recalled one is recalled too.
+            running_on = report.how.startswith("continues the quotation")
             for a in actors:
-                if a.kind in {"pronoun", "quote"} and a.actor_id in last_time:
+                if (a.kind in {"pronoun", "quote"} or running_on) and a.actor_id in last_time:
                     earlier, paragraph = last_time[a.actor_id]
                     if earlier.historical and s.paragraph - paragraph <= 1:
                         return TimeReading(True, earlier.said_on,
@@ -324,11 +338,24 @@ class Extractor:
             if background and not s.inside_quote(background.start()):
                 end = background.start()
             reading = self.stance.read(words, hit.topic, (start, end))
+            asked = _ASKED.search(lower, start, end)
+            if reading.stance is None and asked and asked.end() <= report.verb_end:
+                # "Asked whether ..., Trump said: 'No.'": the answer takes its stance from the question.
+                answer = self.stance.read_answer(lower, hit.topic, (asked.start(), asked.end()),
+                                                 report.verb_end, lower[report.verb_start:report.verb_end])
+                if answer.stance is not None:
+                    reading = StanceReading(answer.stance, tuple(
+                        replace(c, start=c.start - start, end=c.end - start) for c in answer.cues),
+                        answer.condition, answer.certainty)
+                    trace.notes.append(f"answer {answer.cues[0].text!r} to the question "
+                                       f"{lower[asked.start():asked.end()].strip()!r}")
             names = ", ".join(self.actor(a.actor_id, ctx).name for a in actors if a.actor_id)
             trace.readings.append((hit.topic, names, reading))
             if reading.stance is None:
-                if reading.condition and not time.historical:
-                    trace.conditions.extend((a.actor_id or "", hit.topic) for a in actors)
+                if reading.condition:
+                    said_on = time.said_on if time.historical else None
+                    trace.conditions.extend(((a.actor_id or "", hit.topic), time.historical, said_on)
+                                            for a in actors)
                 continue
             if _claim_about_other(report, actors, mentions, reading, start, s, lower):
                 trace.notes.append(f"{names}: the words are about another actor")
@@ -370,6 +397,8 @@ class Extractor:
                 text = trace.sentence.text
                 gap = text[outer.verb_end:first].strip().lower() if first >= outer.verb_end else None
                 ids = {a.actor_id for a in actors}
+                if gap is not None:
+                    gap = _WHEN_GAP.sub("", gap).strip()   # "said on Monday that Portugal ..."
                 if gap is not None and gap in {"", "that"} and outer.verb_end > outer.verb_start:
                     who = ", ".join(m.via for m in report.speakers)
                     if ids != {a.actor_id for a in outer_actors}:
@@ -385,15 +414,18 @@ class Extractor:
                          s: Sentence) -> None:
         """A condition the speaker adds right after a commitment qualifies it: "We are ready to
         send troops. But it must come with a US backstop." is one conditional stance."""
-        qualifiers = [((st.actor_id, st.topic), st.historical) for st in trace.statements
+        qualifiers = [((st.actor_id, st.topic), st.historical, st.said_on) for st in trace.statements
                       if st.stance == "conditional"]
-        qualifiers += [(key, False) for key in trace.conditions]
-        for key, historical in qualifiers:
+        qualifiers += trace.conditions
+        for key, historical, said_on in qualifiers:
             earlier = recent.get(key)
             if earlier and s.index - earlier[0] <= 2:
                 _, prev_trace, idx = earlier
                 prev = prev_trace.statements[idx]
-                if prev.stance in {"supports", "open"} and prev.historical == historical:
+                # A condition recalled from another date ("In October, he had proposed ...")
+                # does not qualify what was said in March.
+                same_time = not historical or said_on is None or prev.said_on == said_on
+                if prev.stance in {"supports", "open"} and prev.historical == historical and same_time:
                     prev_trace.statements[idx] = replace(prev, stance="conditional")
                     prev_trace.notes.append(f"{prev.actor_name}: qualified by the condition the "
                                             f"speaker sets next ({s.text[:40]!r}...) -> conditional")

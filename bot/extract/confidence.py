@@ -55,9 +55,12 @@ class ConfidenceModel:
             factors.append(("topic carried over", self.c.carried_topic))
         if self._hedges is not None and reading.cues:
             lower = list(fold_lower(s.text))
-            for c in reading.cues:  # "could send" is an `open` cue, not a hedge on top of one
-                if c.label == "open":
-                    lower[start + c.start:start + c.end] = " " * (c.end - c.start)
+            # A modal that a cue is built on is its meaning, not a hedge on top of it: "could
+            # send" is an `open` cue, "could now use" a permission granted. An adverb inside a
+            # cue ("would probably not send") still hedges.
+            for c in reading.cues:
+                end = c.end if c.label == "open" else c.start + len(c.text.split(" ", 1)[0])
+                lower[start + c.start:start + end] = " " * (end - c.start)
             a = start + reading.cues[0].start
             window = "".join(lower[max(start, a - 60):start + reading.cues[-1].end])
             hedge = self._hedges.search(window)

@@ -30,6 +30,18 @@ _AGO = re.compile(r"(?<![\w])(\d+|a|an|one|two|three|four|five|six|several|few|t
 _LAST = re.compile(r"(?<![\w])last\s+(week|month|year)(?![\w])")
 
 
+# A month named after these looks ahead ("should use the summit in July", "will decide in
+# March"): it is next July, not the last one.
+_FUTURE = re.compile(r"(?<![\w'])(?:will|shall|should|would|'ll|next|upcoming|coming|planned|scheduled|due)"
+                     r"(?![\w])")
+
+
+def _ahead(lower: str, pos: int, text: str) -> bool:
+    if re.search(r"\d{4}|\bago\b|\blast\b", text):
+        return False
+    return _FUTURE.search(" ".join(lower[max(0, pos - 80):pos].split()[-8:])) is not None
+
+
 @dataclass(frozen=True)
 class TimeReading:
     historical: bool
@@ -53,7 +65,7 @@ class HistoryReader:
         if self._markers is not None:
             markers += [m.group(0) for m in self._markers.finditer(lower) if outside(m.start())]
         for day, text, pos in self._dates(lower, published):
-            if not outside(pos) or self._about_something_else(lower, pos):
+            if not outside(pos) or self._about_something_else(lower, pos) or _ahead(lower, pos, text):
                 continue
             if day < published - self.recent:
                 markers.append(text)

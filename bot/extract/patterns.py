@@ -22,7 +22,9 @@ class PatternError(ValueError):
 
 _WORD_BOUNDARY_L = r"(?<![\w'])"
 _WORD_BOUNDARY_R = r"(?![\w])"
-GAP = r"(?:\s+[\w'.,-]+){0,3}?"
+# A quotation mark may open or close a word: 'backed the Commission "fully"', '"will not abandon" its'.
+_SEP = r'"?\s+"?'
+GAP = r"(?:\s+\"?[\w'.,\"-]+){0,3}?"
 
 
 def _word(token: str) -> str:
@@ -85,9 +87,9 @@ def _to_regex(phrase: str) -> str:
             out += GAP
             need_space = True
         elif kind == "opt":
-            out += rf"(?:\s+{rx})?" if need_space else rf"(?:{rx}\s+)?"
+            out += rf"(?:{_SEP}{rx})?" if need_space else rf"(?:{rx}{_SEP})?"
         else:
-            out += (r"\s+" if need_space else "") + rx
+            out += (_SEP if need_space else "") + rx
             need_space = True
     return out
 

@@ -48,6 +48,12 @@ kept
 _WHEN = frozenset("""
 monday tuesday wednesday thursday friday saturday sunday week month weekend morning evening
 """.split())
+# A dateline opening the first sentence, in folded lower-case text: "washington - ",
+# "kyiv/berlin (wire) - ", "paris, france - ".
+_DATELINE_LOWER = re.compile(r"^[a-z.'/ ]{2,30}(?:,[a-z. ]{2,20})?(?:\s*\([^)]{1,20}\))?\s+-{1,2}\s+")
+_MONTHS = frozenset("""
+january february march april may june july august september october november december
+""".split())
 _INVERSION_FILLER = frozenset({"the", "of", "and", ","})
 _INFINITIVE_OR_PASSIVE = re.compile(r"(?:\bto|\bbe|\bbeen|\bbeing)\s+$")  # "to say", "be ruled out"
 _TOKEN = re.compile(r"[\w'.-]+|[^\w\s]")
@@ -101,6 +107,8 @@ PROVISIONAL_PREFIX = "provisional:"
 # A person's name after a title: two or three capitalised words ("Ulf Kristersson", "Li Qiang").
 _NAME_WORD = r"(?:[A-Z]'|Mc|Mac)?[A-Z][a-z]+(?:[A-Z][a-z]+)?(?:-[A-Z][a-z]+)?"   # O'Brien, McCarthy, Jean-Luc
 _PERSON = re.compile(rf"\s+((?:{_NAME_WORD}\s+){{1,2}}{_NAME_WORD})(?![\w])")
+# ... or set off by commas: "Latvia's defence minister, Andris Spruds, said".
+_PERSON_APPOSED = re.compile(rf",\s+((?:{_NAME_WORD}\s+){{1,2}}{_NAME_WORD}),")
 _NOT_A_NAME = frozenset("""
 The A An On In At And But Or Of For To By As After Before During Monday Tuesday Wednesday Thursday
 Friday Saturday Sunday January February March April May June July August September October
@@ -126,6 +134,8 @@ class SpeakerFinder:
         for actor in rules.actors.values():
             for n in (actor.name, *actor.aliases):
                 names[fold(n)] = actor.id
+                if n[:1].islower():   # "von der Leyen" opening a sentence: "Von der Leyen said"
+                    names[fold(n[:1].upper() + n[1:])] = actor.id
         self._names = names
         self._name_rx = _literal_alternation(names, flags=0)
 
@@ -202,6 +212,12 @@ class SpeakerFinder:
                 found.append(provisional)
             elif mention:
                 found.append(mention)
+            elif any(f.kind == "name" and 0 < f.start - m.end() <= 2 and not lower[m.end():f.start].strip()
+                     for f in found):
+                # "Chancellor Olaf Scholz", "Prime Minister Viktor Orban": a bare title before a
+                # listed name is part of how the name is written (_merge folds it in), so the
+                # titled name can open the sentence as its subject.
+                found.append(Mention(m.start(), m.end(), "role", None, f"title {m.group(0)!r}"))
         prx = ctx.provisional_rx()
         for m in prx.finditer(plain) if prx else ():
             actor_id = ctx.provisional_names[m.group(0)]
@@ -234,7 +250,7 @@ class SpeakerFinder:
         office = self._office_phrases[m.group(0)]
         if office == "@title":
             return None
-        person = _PERSON.match(plain, m.end())
+        person = _PERSON.match(plain, m.end()) or _PERSON_APPOSED.match(plain, m.end())
         if not person:
             return None
         folded = person.group(1)
@@ -392,6 +408,9 @@ class SpeakerFinder:
             nxt = [m for m in mentions if 0 <= m.start - a.end() <= 2]
             if nxt:
                 out.append(Report((nxt[0],), a.start(), a.end(), 0, f"according to {nxt[0].via}"))
+        out += _viewpoints(lower, mentions, out)
+        out = self._through_spokesperson(out, lower, mentions, ctx.day)
+        out = _drop_reported_subjects(out, lower)
         if not out or (all(not r.speakers for r in out) and out[0].verb_start > len(lower) // 2):
             # No report, or only a trailing untracked one ("..., officials said"): the tracked
             # subject of the main clause is whose position the sentence states.
@@ -401,6 +420,41 @@ class SpeakerFinder:
                 how = "is the sentence's subject" + (" (reported by someone untracked)" if out else "")
                 out = [Report((subject,), subject.end, subject.end, subject.start, f"{subject.via} {how}")]
         out.sort(key=lambda r: r.anchor)
+        return out
+
+    def _through_spokesperson(self, reports: list[Report], lower: str, mentions: list[Mention],
+                              day: date) -> list[Report]:
+        """A spokesperson speaks for a principal: "a government spokesperson said Scholz's position
+        was unchanged" (the principal named at once, possessive), "a German government spokesman
+        said ..." (the country's voice)."""
+        out = []
+        for r in reports:
+            subject = _SPOKESPERSON.search(lower[max(0, r.verb_start - 60):r.verb_start])
+            if r.speakers or subject is None:
+                out.append(r)
+                continue
+            after = re.match(r"\s+(?:that\s+)?", lower[r.verb_end:])
+            at = r.verb_end + (after.end() if after else 0)
+            named = next((m for m in mentions if m.start == at and m.possessive and m.actor_id
+                          and m.kind in {"name", "role"}
+                          and re.match(r"(?:'s|')\s+(?:position|stance|view|line|policy)\b",
+                                       lower[m.end:])), None)
+            voice = None
+            if named is not None:
+                voice = Mention(named.start, named.end, "voice", named.actor_id,
+                                f"{named.via} through a spokesperson")
+            elif subject.group(1):
+                code = self._qualifiers.get(subject.group(1))
+                office = self.rules.countries[code].voice if code else None
+                actor = self.rules.holder(code, office, day) if code and office else None
+                if actor is not None:
+                    voice = Mention(r.verb_start, r.verb_start, "voice", actor.id,
+                                    f"{subject.group(0).strip()!r} speaks for the {office}")
+            if voice is None:
+                out.append(r)
+                continue
+            out.append(Report((voice,), r.verb_start, r.verb_end, r.anchor,
+                              f"{voice.via} + {lower[r.verb_start:r.verb_end]!r}"))
         return out
 
     def _subject(self, vs: int, ve: int, lower: str, tokens: list[tuple[int, int, str]],
@@ -416,6 +470,10 @@ class SpeakerFinder:
                 j -= 2  # "Scholz on Sunday ruled out", "Macron last week said"
             elif word in {"today", "yesterday", "tonight"}:
                 j -= 1
+            elif word in _MONTHS and j > 0 and tokens[j - 1][2] in {"in", "since"}:
+                j -= 2  # "Macron, who back in May argued ..."
+                if j >= 0 and tokens[j][2] in {"back", "earlier", "already", "as", "late", "early"}:
+                    j -= 1
             else:
                 break
         verb = lower[vs:ve]
@@ -444,6 +502,11 @@ class SpeakerFinder:
                 return self._inverted(ve, lower, mentions, verb)
             if tok == "," and participle:
                 return self._inherited(earlier, lower, mentions, verb)
+            named = _ending_at(mentions, tokens[j - 1][1]) if tok == "," and j > 0 else None
+            if named is not None and named.kind == "name" and not named.possessive \
+                    and "," in lower[named.start:named.end]:
+                # "Latvia's defence minister, Andris Spruds, said": the apposed name speaks.
+                return [named], f"{named.via} + {verb!r}"
             if tok == ",":
                 opening = next((k for k in range(j - 1, -1, -1) if tokens[k][2] == ","), None)
                 if opening is not None and opening > 0:
@@ -497,10 +560,12 @@ class SpeakerFinder:
                           ) -> Mention | None:
         """The mention that opens the main clause; without a reporting verb it must be followed
         by an auxiliary ("Prague is not preparing ...") to count as a speaker."""
-        start = 0
-        first_comma = lower.find(",")
-        first_word = lower.split(" ", 1)[0]
-        if 0 < first_comma < 60 and first_word in _FRONTED:
+        dateline = _DATELINE_LOWER.match(lower)   # "washington - the us president has ..."
+        start = dateline.end() if dateline else 0
+        first_comma = lower.find(",", start)
+        first_word = lower[start:].split(" ", 1)[0]
+        limit = 100 if first_word == "asked" else 60   # "Asked at his closing press conference whether ..."
+        if 0 < first_comma < limit and first_word in _FRONTED:
             start = first_comma + 1
         while start < len(lower) and lower[start] in " \"'":
             start += 1
@@ -531,6 +596,47 @@ set keen reluctant""".split())
 def _takes_a_stance(word: str) -> bool:
     """After "Prague is": a predicate that can carry a position ("not", "ready", "preparing")."""
     return word in _STANCE_PREDICATES or word.endswith(("ing", "n't"))
+
+
+_SPOKESPERSON = re.compile(r"\b(?:a|an|the)\s+(?:([a-z]+)\s+)?(?:government\s+)?"
+                          r"(?:spokesperson|spokesman|spokeswoman)\s+$")
+
+
+_VIEW_OPENING = re.compile(r"^\W*(?:in|for)\s+$")
+_VIEW_AFTER = re.compile(r"^(?:(?:'s|')\s+(?:view|opinion|eyes|mind|words)\s*,|\s*,)")
+_POSITION_IS = re.compile(r"^(?:'s|')\s+(?:position|view|stance|line|message|answer)\s+"
+                          r"(?:is|was|remains|remained)(?:\s+(?:clear|simple|unchanged|firm|the same))?\s*:")
+
+
+def _viewpoints(lower: str, mentions: list[Mention], reports: list[Report]) -> list[Report]:
+    """Words framed as a named person's view, with no reporting verb: "In Scholz's view, ...",
+    "For Scholz, ...", "Scholz's position is clear: ...", and the headline "Scholz: ...". """
+    if any(r.speakers for r in reports):
+        return []
+    for m in mentions:
+        if m.kind not in {"name", "role", "bare-role"}:
+            continue
+        before, after = lower[:m.start], lower[m.end:]
+        if (_VIEW_OPENING.match(before) and _VIEW_AFTER.match(after)) \
+                or (not before.strip(" \"'") and (_POSITION_IS.match(after) or after.startswith(":"))):
+            return [Report((m,), m.end, m.end, m.start, f"{m.via}'s view (no reporting verb)")]
+    return []
+
+
+def _drop_reported_subjects(reports: list[Report], lower: str) -> list[Report]:
+    """"Britain wanted Ukraine to ..., Lammy said, and ...": a country or institution that opens
+    the words of a named speaker inserted after them is what the speaker said, not a voice."""
+    for r in reports:
+        head = r.speakers[0] if r.speakers else None
+        if head is None or head.kind != "name" or not head.start < r.verb_start \
+                or not lower[:head.start].rstrip().endswith(","):
+            continue
+        earlier = [e for e in reports if e is not r and e.verb_start < head.start and e.speakers
+                   and all(m.kind in INSTITUTIONAL for m in e.speakers)]
+        if earlier:
+            keep = [e for e in reports if e not in earlier]
+            return [Report(x.speakers, x.verb_start, x.verb_end, 0, x.how) if x is r else x for x in keep]
+    return reports
 
 
 def _word_before(lower: str, pos: int) -> str:

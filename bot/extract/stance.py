@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.extract.patterns import compile_phrase, compile_phrases
 from bot.rules import RuleSet
@@ -13,12 +13,27 @@ _CLAUSE_BREAK = re.compile(r"[;:]|[.!?](?:\s|$)|,\s+(?:but|while|whereas|althoug
                            r"|,\s+and\s+(?:it|he|she|we|they|i|this|that)\b")
 
 
+# A bare answer right after the reporting verb: ': "No, not really."', ', "Yes."'.
+_ANSWER = re.compile(r"""[\s:,'"]*(?:"""
+                     r"""(?P<no>no|nope|not really|absolutely not|certainly not|of course not|never)"""
+                     r"""|(?P<yes>yes|absolutely|certainly|of course|definitely))(?=\s*[,.!;"'-]|\s*$)""")
+
+_HEAD_SHAKE = re.compile(r"\b(?:shook|shakes|shaking|shake)\b")
+
 _WH = frozenset({"who", "whether", "which", "what", "how", "where", "when"})
 
 
 def _word_before(text: str, pos: int) -> str:
     words = text[max(0, pos - 20):pos].split()
     return words[-1] if words else ""
+
+
+def _in_whether(text: str, pos: int) -> bool:
+    """"too early to say whether Sweden would send troops": a cue a few words after "whether",
+    in the same clause, is inside an embedded question."""
+    before = text[max(0, pos - 40):pos]
+    words = re.split(r"\s+", before.strip())[-4:]
+    return "whether" in words and not _CLAUSE_BREAK.search(before.rsplit("whether", 1)[-1])
 
 
 @dataclass(frozen=True)
@@ -31,6 +46,22 @@ class Cue:
     weight: float
     negator: str = ""
     keep: bool = False      # not flipped by a negator (a warning, or a cue with its own negation)
+    gapped: bool = False    # its phrase has a `...` gap, which may hold a negator
+
+
+_LINK = frozenset({"", "to", "of", "for", "about", "on", "the", "any", "a", "an"})
+
+
+def _absorbed(text: str, cues: tuple[Cue, ...]) -> list[Cue]:
+    out: list[Cue] = []
+    for c in cues:
+        prev = out[-1] if out else None
+        # Only a supporting cue: "ruling out any options would be a mistake" keeps its `open`.
+        if prev is not None and prev.final == "opposes" and c.final == "supports" \
+                and text[prev.end:c.start].strip() in _LINK:
+            c = replace(c, final="opposes", negator=prev.text)
+        out.append(c)
+    return out
 
 
 @dataclass(frozen=True)
@@ -51,7 +82,7 @@ class StanceClassifier:
         self._global = self._compile(st.cues)
         self._per_topic = {t.id: self._compile(t.cues) for t in rules.topics.values()}
 
-    def _compile(self, cuesets: tuple) -> list[tuple[re.Pattern[str], str, float, bool]]:
+    def _compile(self, cuesets: tuple) -> list[tuple[re.Pattern[str], str, float, bool, bool]]:
         out = []
         for cs in cuesets:
             for phrase in cs.phrases:
@@ -59,7 +90,7 @@ class StanceClassifier:
                 # happen") already says what it means; a negator before it does not flip it.
                 own = self._negators is not None and self._negators.search(fold_lower(phrase)) is not None
                 out.append((re.compile(compile_phrase(phrase)), cs.stance, cs.weight,
-                            cs.keep_when_negated or own))
+                            cs.keep_when_negated or own, "..." in phrase))
         return out
 
     def read(self, lower: str, topic: str, span: tuple[int, int] | None = None) -> StanceReading:
@@ -68,14 +99,16 @@ class StanceClassifier:
         text = lower[a:b]
         labels = self.rules.labels_for(topic)
         raw: list[Cue] = []
-        for rx, label, weight, keep in self._per_topic.get(topic, []) + self._global:
+        for rx, label, weight, keep, gapped in self._per_topic.get(topic, []) + self._global:
             if label not in labels:
                 continue
             for m in rx.finditer(text):
-                raw.append(Cue(m.start(), m.end(), m.group(0), label, label, weight, keep=keep))
+                raw.append(Cue(m.start(), m.end(), m.group(0), label, label, weight, keep=keep,
+                               gapped=gapped))
         # "who would take part", "whether it would send troops": an embedded question commits
         # nobody to anything.
-        raw = [c for c in raw if c.label == "opposes" or _word_before(text, c.start) not in _WH]
+        raw = [c for c in raw if c.label == "opposes" or (_word_before(text, c.start) not in _WH
+                                                          and not _in_whether(text, c.start))]
         # Longest match wins where cues overlap; topic cues come first among equals.
         raw.sort(key=lambda c: (-(c.end - c.start), c.start))
         chosen: list[Cue] = []
@@ -85,6 +118,9 @@ class StanceClassifier:
         chosen.sort(key=lambda c: c.start)
         cues = tuple(self._negate(text, c, chosen[i - 1].end if i else 0)
                      for i, c in enumerate(chosen))
+        # What an opposing cue is directly against is opposed: "warned against allowing Ukraine
+        # to fire", "refused to allow strikes".
+        cues = tuple(_absorbed(text, cues))
         # What follows a refusal in the same clause is part of what is refused: "not prepared
         # to support joining NATO as part of a settlement" sets no condition.
         refused = [c for c in cues if c.final == "opposes" and (
@@ -97,7 +133,10 @@ class StanceClassifier:
         condition = ""
         if self._conditions is not None:
             for m in self._conditions.finditer(text):
-                if not in_refusal(m.start()):
+                # "the question is not if, but when": a condition word inside another cue's
+                # words is part of that cue.
+                inside = any(c.start <= m.start() < c.end and c.label != "conditional" for c in cues)
+                if not in_refusal(m.start()) and not inside:
                     condition = m.group(0)
                     break
         if not cues:
@@ -114,10 +153,45 @@ class StanceClassifier:
         certainty = totals[stance] / sum(totals.values())
         return StanceReading(stance, cues, condition, certainty)
 
+    def read_answer(self, lower: str, topic: str, question: tuple[int, int], at: int,
+                    gesture: str = "") -> StanceReading:
+        """A bare yes or no at `at` answers the question in `lower[question]`: "Asked whether he
+        was considering sending the missiles, Trump said: 'No, not really.'" A no negates what the
+        question asks about (doing it: opposes; ruling it out: open); a yes takes it up."""
+        m = _ANSWER.match(lower, at)
+        shook = _HEAD_SHAKE.search(gesture)
+        if not m and not shook:
+            return StanceReading(None, ())
+        # The question's own "whether" does not make its words an embedded question here.
+        q0, q1 = question
+        plain = lower[:q0] + re.sub(r"\b(?:whether|if)\b", lambda w: " " * len(w.group(0)),
+                                    lower[q0:q1]) + lower[q1:]
+        asked = self.read(plain, topic, question)
+        labels = self.rules.labels_for(topic)
+        negative = bool(shook) if not m else bool(m.group("no"))
+        word = gesture if not m else (m.group("no") or m.group("yes"))
+        start = (at - len(gesture)) if not m else (m.start("no") if m.group("no") else m.start("yes"))
+        if negative:
+            final = self._negated.get(asked.stance or "", "") if asked.stance else "opposes"
+        else:
+            final = asked.stance or "supports"
+        if not final or final not in labels:
+            return StanceReading(None, ())
+        cue = Cue(start, start + len(word), word, asked.stance or "supports", final, 1.0,
+                  negator=word if negative else "")
+        return StanceReading(final, (cue,), asked.condition, 1.0)
+
     def _negate(self, text: str, cue: Cue, after: int) -> Cue:
         """Apply a negator standing just before the cue (not one inside an earlier cue)."""
         if self._negators is None or cue.keep:
             return cue
+        first = len(cue.text.split(" ", 1)[0])
+        inside = self._negators.search(cue.text, first) if cue.gapped else None
+        if inside:
+            # A negator in a cue's gap negates it: "I rule nothing out" is "rul* ... out" negated.
+            flipped = self._negated.get(cue.label)
+            if flipped:
+                return replace(cue, final=flipped, negator=inside.group(0))
         window_start = max(after, cue.start - 40)
         window = text[window_start:cue.start]
         breaks = list(_CLAUSE_BREAK.finditer(window))
@@ -131,5 +205,4 @@ class StanceClassifier:
         flipped = self._negated.get(cue.label)
         if not flipped:
             return cue
-        return Cue(cue.start, cue.end, cue.text, cue.label, flipped, cue.weight, hits[-1].group(0),
-                   cue.keep)
+        return replace(cue, final=flipped, negator=hits[-1].group(0))
