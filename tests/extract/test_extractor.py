@@ -2,29 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 
 from bot.extract import Extractor
-from bot.models import Item, Statement
-from bot.rules import RuleSet
+from bot.models import Statement
+from tests.extract.support import TROOPS, said
+from tests.extract.support import run as run_at
 
-TOPIC = "troops-to-ukraine"
-
-
-@pytest.fixture(scope="module")
-def extractor(rules: RuleSet) -> Extractor:
-    return Extractor(rules)
+TOPIC = TROOPS
 
 
 def run(extractor: Extractor, text: str, day: str = "2024-03-10", title: str = "") -> list[Statement]:
-    published = datetime.fromisoformat(day).replace(hour=12, tzinfo=UTC)
-    return extractor.extract(Item("feed", "g1", "https://example.org/a", title, text, published))
-
-
-def said(found: list[Statement], topic: str = TOPIC) -> set[tuple[str, str, bool]]:
-    return {(s.actor_id, s.stance, s.historical) for s in found if s.topic == topic}
+    return run_at(extractor, text, day, title, hour=12)
 
 
 # ------------------------------------------------------------------ stance: negation

@@ -5,33 +5,12 @@ look ahead."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 
 from bot.extract import Extractor
-from bot.models import Item, Statement
-from bot.rules import RuleSet
+from tests.extract.support import EV, LONG_RANGE, NATO, run, said
 
-TROOPS = "troops-to-ukraine"
-NATO = "ukraine-nato-membership"
-LONG_RANGE = "long-range-weapons-for-ukraine"
-EV = "ev-tariffs-on-china"
 EV_CONTEXT = "\nThe row concerns electric vehicles built in China."
-
-
-@pytest.fixture(scope="module")
-def extractor(rules: RuleSet) -> Extractor:
-    return Extractor(rules)
-
-
-def run(extractor: Extractor, text: str, day: str = "2024-06-12", title: str = "") -> list[Statement]:
-    published = datetime.fromisoformat(day).replace(hour=9, tzinfo=UTC)
-    return extractor.extract(Item("feed", "g1", "https://example.org/g1", title, text, published))
-
-
-def said(found: list[Statement], topic: str = TROOPS) -> set[tuple[str, str, bool]]:
-    return {(s.actor_id, s.stance, s.historical) for s in found if s.topic == topic}
 
 
 # ------------------------------------------------------------------ who speaks

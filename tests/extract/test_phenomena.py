@@ -3,38 +3,12 @@ confidence. Every sentence here was written for these tests."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 
 from bot.explain import explain_item
 from bot.extract import Extractor
-from bot.models import Item, Statement
 from bot.rules import RuleSet
-
-TROOPS = "troops-to-ukraine"
-NATO = "ukraine-nato-membership"
-LONG_RANGE = "long-range-weapons-for-ukraine"
-EV = "ev-tariffs-on-china"
-
-
-@pytest.fixture(scope="module")
-def extractor(rules: RuleSet) -> Extractor:
-    return Extractor(rules)
-
-
-def item(text: str, day: str, title: str = "") -> Item:
-    published = datetime.fromisoformat(day).replace(hour=9, tzinfo=UTC)
-    return Item("feed", "t1", "https://example.org/t1", title, text, published)
-
-
-def run(extractor: Extractor, text: str, day: str = "2024-06-12", title: str = "") -> list[Statement]:
-    return extractor.extract(item(text, day, title))
-
-
-def said(found: list[Statement], topic: str = TROOPS) -> set[tuple[str, str, bool]]:
-    return {(s.actor_id, s.stance, s.historical) for s in found if s.topic == topic}
-
+from tests.extract.support import EV, LONG_RANGE, NATO, TROOPS, item, run, said
 
 # ------------------------------------------------------------------ who speaks
 
