@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import logging
 import os
@@ -14,7 +15,7 @@ import random
 import signal
 import socket
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -63,6 +64,7 @@ if TYPE_CHECKING:  # aiohttp loads only when `run` serves HTTP; datasketch on th
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 CLAIM_BATCH = 4  # feeds one lane claims at once
+MAX_TEXT_CHARS = 60_000  # about 10,000 words: longer than any article, short enough to extract fast
 
 ID_LOOKBACK = 1000      # item ids below the highest seen that may still be committing elsewhere
 INDEX_PRUNE_AT = 50_000  # syndication index entries before old ones are forgotten
@@ -154,6 +156,10 @@ class Pipeline:
         return out
 
     def process(self, item: Item, *, alert: bool = True) -> Outcome:
+        if len(item.text) > MAX_TEXT_CHARS:  # no article is this long; a hostile body can be
+            log.warning("item text cut to %d characters: feed_url=%s guid=%s (%d)",
+                        MAX_TEXT_CHARS, item.feed_url, item.guid, len(item.text))
+            item = replace(item, text=item.text[:MAX_TEXT_CHARS])
         found = self.extractor.extract(item)
         # Only a story with statements can raise an alert, so only such a story needs its copies
         # found: a copy of it has the same statements. Most items have none; they skip the MinHash.
@@ -206,6 +212,8 @@ class Pipeline:
         if shift is None:
             return
         threshold = self.rules.stances.confirm_threshold
+        if held is not None and chosen.stance != held["to_stance"]:
+            return  # older words with yet another stance: they neither confirm nor undo the move
         if held is not None:  # the same move, held for want of a second source
             strong = not needs_confirmation(shift, threshold)
             if not (strong or self._independent(conn, held, item, sig)):
@@ -331,6 +339,10 @@ class App:
         self._host_limits: dict[str, asyncio.Semaphore] = {}
         self._host_loop: asyncio.AbstractEventLoop | None = None
         self._notices: list[str] = []
+        # Extraction and the store are synchronous: they run in one thread of their own, so the
+        # event loop (fetches, chat commands, /healthz) never waits on them, and items are still
+        # processed one at a time (the syndication index is not shared between threads).
+        self._work = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="shiftwatch-items")
 
     # ------------------------------------------------------------------ polling
 
@@ -419,7 +431,7 @@ class App:
         delays = list(DB_RETRY_DELAYS)
         while True:
             try:
-                return call(*args)
+                return await asyncio.get_running_loop().run_in_executor(self._work, call, *args)
             except DB_UNAVAILABLE as exc:
                 if not delays:
                     raise
@@ -448,6 +460,8 @@ class App:
         failure becomes this feed's `last_error`, and the other feeds go on."""
         try:
             await self._poll_feed_guarded(client, limit, spec, state, summary)
+        except DB_UNAVAILABLE:
+            raise  # not this feed's fault: poll_once ends the cycle, nothing is recorded as failed
         except Exception as exc:  # a bug rather than the server; still only this feed's problem
             log.exception("feed poll crashed: feed_url=%s", spec.url)
             try:
@@ -495,6 +509,8 @@ class App:
             try:
                 item = await self._with_full_text(client, spec, item)
                 outcome = await self._process(item)
+            except DB_UNAVAILABLE:
+                raise  # the cycle ends here (poll_once); the items wait for the next tick
             except Exception as exc:
                 # left unrecorded, so the next fetch tries it again
                 log.exception("item failed: feed_url=%s guid=%s", spec.url, item.guid)
@@ -642,8 +658,10 @@ class App:
             except Exception as exc:  # a bug in one destination must not hold up the others
                 log.exception("delivery crashed: destination=%s shift=%d", row.destination,
                               row.shift_id)
+                final = row.attempts + 1 >= MAX_DELIVERY_ATTEMPTS
                 self.store.mark_failed(row.id, f"internal error: {type(exc).__name__}: {exc}",
-                                       retry_at=retry_time(self.clock(), row.attempts, None))
+                                       retry_at=None if final else
+                                       retry_time(self.clock(), row.attempts, None))
                 continue
             self.store.mark_sent(row.id, self.clock())
             if self.metrics is not None:
@@ -688,7 +706,15 @@ class App:
                     await service.stop()  # type: ignore[attr-defined]
                 except Exception:
                     log.exception("stopping a chat service failed")
+            await self.close()
             log.info("stopped")
+
+    async def close(self) -> None:
+        """Close the shared HTTP client and the item thread."""
+        aclose = getattr(self.client_factory, "aclose", None)
+        if aclose is not None:
+            await aclose()
+        self._work.shutdown(wait=True)
 
 
 def _file_signature(path: Path | None) -> tuple[int, int] | None:

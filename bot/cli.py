@@ -223,6 +223,7 @@ def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
             for destination in app.destinations.values():
                 if hasattr(destination, "stop"):
                     await destination.stop()
+            await app.close()
 
     summary = asyncio.run(once())
     print(summary.line())

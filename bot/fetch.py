@@ -216,4 +216,7 @@ class SharedClient:
 
 def host_of(url: str) -> str:
     """The host whose per-host limit a fetch counts against ('' for local files)."""
-    return (urlparse(url).hostname or "").lower()
+    try:
+        return (urlparse(url).hostname or "").lower()
+    except ValueError:  # a malformed link: no host to be polite to
+        return ""

@@ -55,7 +55,11 @@ def touches_topic(item: Item, topics: TopicMatcher) -> bool:
 def wants_article(item: Item, topics: TopicMatcher, *, always: bool = False) -> bool:
     """Whether the linked page is worth fetching. Only http(s) links: a feed must not make us
     read local files."""
-    if urlparse(item.url).scheme not in ("http", "https"):
+    try:
+        scheme = urlparse(item.url).scheme
+    except ValueError:  # "http://[broken": no page to fetch
+        return False
+    if scheme not in ("http", "https"):
         return False
     return always or (is_short(item) and touches_topic(item, topics))
 

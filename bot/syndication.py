@@ -204,7 +204,10 @@ _SECOND_LEVEL = frozenset({"co", "com", "net", "org", "gov", "ac", "edu", "gv", 
 
 def site(url: str) -> str:
     """The publisher's registrable domain, roughly: `feeds.bbci.co.uk` -> `bbci.co.uk`."""
-    host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    try:
+        host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    except ValueError:  # a malformed link names no site
+        return ""
     labels = host.split(".")
     if len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in _SECOND_LEVEL:
         return ".".join(labels[-3:])

@@ -133,7 +133,8 @@ def test_a_long_text_is_the_story_itself(rules: RuleSet) -> None:
     assert wants_article(item, topics, always=True)
 
 
-@pytest.mark.parametrize("link", ["", "file:///etc/passwd", "/etc/passwd", "ftp://example.org/a"])
+@pytest.mark.parametrize("link", ["", "file:///etc/passwd", "/etc/passwd", "ftp://example.org/a",
+                                  "http://[broken/news/1"])
 def test_only_http_links_are_ever_fetched(rules: RuleSet, link: str) -> None:
     item = Item("f", "g", link, "Tusk on Ukraine", TEASER, DAY)
     assert not wants_article(item, TopicMatcher(rules), always=True)

@@ -186,6 +186,21 @@ def test_a_re_reported_quote_is_the_same_statement_and_never_moves_the_position(
 
 # ---------------------------------------------------------------------- unconfirmed shifts
 
+def test_older_words_with_another_stance_neither_confirm_nor_undo_a_held_shift(
+        store: Store, feed: Feed) -> None:
+    feed("h1", 0, said("opposes", "Macron ruled it out."))
+    held = feed("h2", 5, said("supports", "Paris is ready to send troops, the Élysée said.",
+                              confidence=0.5))
+    older = feed("h3", 2, said("conditional", "Macron said troops could follow a truce."),
+                 feed_url=DAILY, text=ANOTHER_STORY)
+    assert older.shift_ids == []
+    [row] = shift_rows(store)
+    assert (row["id"], row["status"]) == (held.held_ids[0], "unconfirmed")
+    assert outbox_destinations(store) == []
+    [p] = store.positions(country="FR")
+    assert p.stance == "opposes"
+
+
 def test_a_weak_shift_is_held_until_an_independent_source_confirms_it(
         store: Store, feed: Feed) -> None:
     feed("b1", 0, said("open", "Macron kept every option open."))

@@ -225,7 +225,7 @@ class Store:
                     items.c.guid.in_(chunk))).scalars())
             for chunk in _chunks(sorted(urls)):
                 seen_urls.update(conn.execute(select(items.c.url).where(
-                    items.c.url.in_(chunk))).scalars())
+                    items.c.url.in_(chunk) & (items.c.feed_url != feed_url))).scalars())
         return [i for i in fetched if i.guid not in seen_guids and i.url not in seen_urls]
 
     def insert_item(self, conn: Connection, feed_url: str, guid: str, url: str, title: str,
@@ -609,8 +609,8 @@ def _seen_query(permalink_guid: bool, article_url: bool) -> Select:
     seen = (items.c.feed_url == bindparam("feed_url")) & (items.c.guid == bindparam("guid"))
     if permalink_guid:
         seen = seen | (items.c.guid == bindparam("guid"))
-    if article_url:
-        seen = seen | (items.c.url == bindparam("url"))
+    if article_url:  # across feeds only: one feed's live-blog entries may share one link
+        seen = seen | ((items.c.url == bindparam("url")) & (items.c.feed_url != bindparam("feed_url")))
     return select(items.c.id).where(seen).limit(1)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from bot.app import Pipeline
@@ -47,6 +48,18 @@ def test_bare_guids_and_front_page_links_do_not_match_across_items(store: Store)
         assert not store.item_seen(conn, "feed-a", "1002", "https://news.example/")  # the front page
         assert store.item_seen(conn, "feed-b", "https://news.example/story-7", "")
         assert store.item_seen(conn, "feed-c", "c-9", "https://news.example/story-7")
+
+
+def test_live_blog_entries_sharing_one_link_are_each_kept(store: Store) -> None:
+    blog = "https://news.example/live/summit"
+    with store.begin() as conn:
+        store.insert_item(conn, "feed-a", "entry-1", blog, "09:00", T0, T0)
+    with store.begin() as conn:
+        assert not store.item_seen(conn, "feed-a", "entry-2", blog)
+        assert store.item_seen(conn, "feed-b", "b-1", blog)  # another feed linking the same page
+    later = Item("feed-a", "entry-2", blog, "10:00", "text", T0)
+    assert store.unseen("feed-a", [later]) == [later]
+    assert store.unseen("feed-b", [replace(later, feed_url="feed-b")]) == []
 
 
 def test_a_shift_is_queued_once_per_destination(store: Store, rules: RuleSet) -> None:
