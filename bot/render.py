@@ -14,6 +14,7 @@ from typing import Any
 from bot.shifts import magnitude_steps, magnitude_words
 
 MAX_COPIES_SHOWN = 8
+MAX_QUOTE_CHARS = 1000  # two quotes, escaped, and the rest stay under Telegram's 4096
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,11 @@ def _also(name: str) -> str:
     return name if name in ("confirmed by", "and") else f"also reported by {name}"
 
 
+def clip(quote: str, limit: int = MAX_QUOTE_CHARS) -> str:
+    """A quote short enough that an alert fits one chat message (Telegram: 4096 characters)."""
+    return quote if len(quote) <= limit else quote[:limit - 1].rstrip() + "…"
+
+
 def shift_telegram_html(a: AlertView) -> str:
     e = html.escape
     link = f'<a href="{e(a.url, quote=True)}">source</a>' if a.url else e(a.item)
@@ -118,10 +124,10 @@ def shift_telegram_html(a: AlertView) -> str:
     return (
         f"<b>{e(a.actor)}</b> ({e(a.country)}) on <i>{e(a.topic)}</i>\n"
         f"<b>{e(a.from_stance)} → {e(a.to_stance)}</b> ({e(a.magnitude_word)})\n\n"
-        f"<blockquote>{e(a.evidence)}</blockquote>\n"
+        f"<blockquote>{e(clip(a.evidence))}</blockquote>\n"
         f"{a.published:%Y-%m-%d} · {link}{_telegram_also(a)}\n\n"
         f"Before ({a.prev_published:%Y-%m-%d}, {e(a.from_stance)}):\n"
-        f"<blockquote>{e(a.prev_evidence)}</blockquote>\n{prev_link}"
+        f"<blockquote>{e(clip(a.prev_evidence))}</blockquote>\n{prev_link}"
     )
 
 

@@ -108,3 +108,10 @@ def test_a_held_shift_shows_as_unconfirmed_next_to_the_standing_stance() -> None
     assert data["unconfirmed"] == {"stance": "conditional", "since": DAY.isoformat(),
                                    "evidence": "After a truce, an aide said.",
                                    "url": "https://wire.example/news/w9"}
+
+
+def test_a_telegram_alert_fits_one_message_however_long_the_quotes() -> None:
+    alert = replace(ALERT, evidence="Troops & tanks " * 400, prev_evidence="<no> " * 900)
+    html_text = shift_telegram_html(alert)
+    assert len(html_text) < 4096
+    assert html_text.count("…") == 2
