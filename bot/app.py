@@ -155,6 +155,9 @@ class Pipeline:
                 out.append(f"{platform}:{chat_id}")
         return out
 
+    def _too_old(self, published: datetime, now: datetime) -> bool:
+        return self.alert_max_age is not None and now - _aware(published) > self.alert_max_age
+
     def process(self, item: Item, *, alert: bool = True) -> Outcome:
         if len(item.text) > MAX_TEXT_CHARS:  # no article is this long; a hostile body can be
             log.warning("item text cut to %d characters: feed_url=%s guid=%s (%d)",
@@ -165,7 +168,8 @@ class Pipeline:
         # found: a copy of it has the same statements. Most items have none; they skip the MinHash.
         sig = item_signature(item.title, item.text) if found else None
         now = self.clock()
-        if self.alert_max_age is not None and now - item.published > self.alert_max_age:
+        wanted = alert  # the caller's wish, before the age of this item has a say
+        if self._too_old(item.published, now):
             alert = False  # old news (a new feed's backlog) updates positions but stays quiet
         with self.store.begin() as conn:
             if self.store.item_seen(conn, item.feed_url, item.guid, item.url):
@@ -185,14 +189,15 @@ class Pipeline:
                 # sorted, so two workers lock (actor, topic) pairs in one order: no deadlock
                 for (actor_id, topic), group in sorted(by_actor_topic(fresh).items()):
                     self.store.lock_position(conn, actor_id, topic)
-                    self._update(conn, item, sig, actor_id, topic, group, now, alert, outcome)
+                    self._update(conn, item, sig, actor_id, topic, group, now, alert, outcome,
+                                 wanted=wanted)
         if sig is not None:  # only once committed: the index must not know a rolled-back item
             self.syndication.add(item_id, item.published, sig, original)
         return outcome
 
     def _update(self, conn: Connection, item: Item, sig: LeanMinHash | None, actor_id: str,
                 topic: str, group: list[Statement], now: datetime, alert: bool,
-                outcome: Outcome) -> None:
+                outcome: Outcome, *, wanted: bool = True) -> None:
         """One actor's words on one topic in one item: baseline, shift, held shift, or nothing."""
         labels = self.rules.labels_for(topic)
         chosen = item_stance(group, labels)
@@ -225,7 +230,10 @@ class Pipeline:
                 topic=topic, stance=held["to_stance"], since=held["published"],
                 evidence=held["evidence"], url=held["url"], item_guid=held["item_guid"],
                 confidence=max(held["confidence"], chosen.confidence)))
-            self._alert(conn, held["id"], shift, now, alert, outcome)
+            # The alert is the held move's: whether it is old news depends on when that was said,
+            # not on the age of the item that confirms it (a new feed's backlog, say).
+            self._alert(conn, held["id"], shift, now,
+                        wanted and not self._too_old(held["published"], now), outcome)
             return
         if needs_confirmation(shift, threshold):
             shift_id = self.store.insert_shift(conn, shift, now, status="unconfirmed")

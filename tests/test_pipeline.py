@@ -186,6 +186,27 @@ def test_a_re_reported_quote_is_the_same_statement_and_never_moves_the_position(
 
 # ---------------------------------------------------------------------- unconfirmed shifts
 
+def test_a_held_shift_confirmed_by_a_backlog_item_still_alerts(store: Store, rules: RuleSet) -> None:
+    pipeline = Pipeline(rules, store, platforms=("console",), clock=lambda: T0 + timedelta(hours=30),
+                        alert_max_age=timedelta(hours=48))
+    pipeline.extractor = ScriptedExtractor()  # type: ignore[assignment]
+
+    def process(guid: str, hours: float, found: Statement, feed_url: str, text: str = "") -> Outcome:
+        host = feed_url.split("/")[2]
+        pipeline.extractor.script[guid] = [found]  # type: ignore[attr-defined]
+        return pipeline.process(Item(feed_url, guid, f"https://{host}/news/{guid}", f"Story {guid}",
+                                     text or f"Short item {guid}.", T0 + timedelta(hours=hours)))
+    process("k1", -200, said("open", "Macron kept every option open."), WIRE)
+    held = process("k2", 24, said("conditional", "Troops after a truce, the Élysée said.",
+                                  confidence=0.5), WIRE)
+    assert held.held_ids and outbox_destinations(store) == []
+    # a new feed's backlog: this item is four days old, the move it confirms six hours old
+    backlog = process("k3", -70, said("conditional", "Macron said troops would follow a truce.",
+                                      confidence=0.5), DAILY, ANOTHER_STORY)
+    assert backlog.shift_ids == held.held_ids
+    assert outbox_destinations(store) == [(held.held_ids[0], "console")]
+
+
 def test_older_words_with_another_stance_neither_confirm_nor_undo_a_held_shift(
         store: Store, feed: Feed) -> None:
     feed("h1", 0, said("opposes", "Macron ruled it out."))
