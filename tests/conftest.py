@@ -6,9 +6,11 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from bot.rules import RuleSet, load_rules
 from bot.store import Store
@@ -36,6 +38,34 @@ def _pg_url() -> str | None:
     return os.environ.get("SHIFTWATCH_TEST_PG_URL") or None
 
 
+@contextmanager
+def fresh_pg_database(prefix: str = "sw_test") -> Iterator[sa.engine.URL]:
+    """A new, empty PostgreSQL database on the server of SHIFTWATCH_TEST_PG_URL, dropped
+    afterwards; the test skips, saying why, when there is no server."""
+    url = _pg_url()
+    if not url:
+        pytest.skip("PostgreSQL tests need SHIFTWATCH_TEST_PG_URL (see README: Tests; "
+                    ".ci/run starts a server)")
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except sa.exc.OperationalError as exc:
+        admin.dispose()
+        pytest.skip(f"PostgreSQL at SHIFTWATCH_TEST_PG_URL is unreachable: {exc.orig}")
+    try:
+        yield sa.engine.make_url(url).set(database=name)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def url_text(url: sa.engine.URL) -> str:
+    return url.render_as_string(hide_password=False)
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     """The same contract, run against every backend."""
@@ -44,26 +74,10 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
         yield s
         s.close()
         return
-    url = _pg_url()
-    if not url:
-        pytest.skip("PostgreSQL tests need SHIFTWATCH_TEST_PG_URL (see README: Tests)")
-    import sqlalchemy as sa
-
-    schema_db = f"sw_test_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{schema_db}"'))
-    except sa.exc.OperationalError as exc:
-        admin.dispose()
-        pytest.skip(f"PostgreSQL at SHIFTWATCH_TEST_PG_URL is unreachable: {exc.orig}")
-    test_url = sa.engine.make_url(url).set(database=schema_db).render_as_string(hide_password=False)
-    s = Store(test_url)
-    yield s
-    s.close()
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{schema_db}" WITH (FORCE)'))
-    admin.dispose()
+    with fresh_pg_database() as url:
+        s = Store(url_text(url))
+        yield s
+        s.close()
 
 
 def needs_shared() -> pytest.MarkDecorator:

@@ -19,7 +19,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -36,7 +35,7 @@ from bot.feeds import load_feeds
 from bot.render import AlertView
 from bot.rules import RuleSet
 from bot.store import Store
-from tests.conftest import REPO
+from tests.conftest import REPO, fresh_pg_database, url_text
 from tests.feedfactory import Entry, rss
 
 # Each on-topic actor says four things, in this order, in a feed of their own: three shifts.
@@ -424,27 +423,12 @@ class Proxy:
 @pytest.fixture
 def pg_through_proxy() -> Iterator[tuple[str, Proxy]]:
     """A fresh PostgreSQL database, reached through a Proxy (skips without a server)."""
-    url = os.environ.get("SHIFTWATCH_TEST_PG_URL")
-    if not url:
-        pytest.skip("PostgreSQL tests need SHIFTWATCH_TEST_PG_URL (.ci/run starts a server)")
-    name = f"sw_faults_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    except sa.exc.OperationalError as exc:
-        admin.dispose()
-        pytest.skip(f"PostgreSQL at SHIFTWATCH_TEST_PG_URL is unreachable: {exc.orig}")
-    real = sa.engine.make_url(url)
-    proxy = Proxy(real.host or "127.0.0.1", real.port or 5432)
-    try:
-        yield real.set(database=name, host="127.0.0.1", port=proxy.port).render_as_string(
-            hide_password=False), proxy
-    finally:
-        proxy.close()
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with fresh_pg_database("sw_faults") as real:
+        proxy = Proxy(real.host or "127.0.0.1", real.port or 5432)
+        try:
+            yield url_text(real.set(host="127.0.0.1", port=proxy.port)), proxy
+        finally:
+            proxy.close()
 
 
 def test_an_unreachable_server_stops_the_cycle_and_items_wait_out_a_short_outage(

@@ -12,7 +12,6 @@ import signal
 import subprocess
 import sys
 import threading
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -27,7 +26,7 @@ from bot.models import FeedSpec, Item
 from bot.rules import RuleSet
 from bot.store import Store
 from bot.store.schema import feeds, outbox, shifts
-from tests.conftest import REPO
+from tests.conftest import REPO, fresh_pg_database, url_text
 from tests.test_faults import Outcome, build_corpus, cli_env, wait_until
 
 T0 = datetime(2026, 3, 1, 12, tzinfo=UTC)
@@ -220,24 +219,8 @@ def test_an_item_raced_by_another_worker_is_done_not_a_crash(store: Store, rules
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     """A fresh PostgreSQL database for the test (skips without a server)."""
-    url = os.environ.get("SHIFTWATCH_TEST_PG_URL")
-    if not url:
-        pytest.skip("several workers need PostgreSQL: set SHIFTWATCH_TEST_PG_URL "
-                    "(.ci/run starts a server)")
-    name = f"sw_workers_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    except sa.exc.OperationalError as exc:
-        admin.dispose()
-        pytest.skip(f"PostgreSQL at SHIFTWATCH_TEST_PG_URL is unreachable: {exc.orig}")
-    try:
-        yield sa.engine.make_url(url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with fresh_pg_database("sw_workers") as url:
+        yield url_text(url)
 
 
 CYCLE = re.compile(r"cycle: (\d+) feeds .*?, (\d+) new of (\d+) items")
