@@ -280,11 +280,16 @@ class Pipeline:
             index.loaded_from = start
         # Ids are handed out before commit, so a concurrent worker's item may appear below the
         # highest id seen: look back a little.
-        recent = [i for i in self.store.item_ids_after(conn, max(0, index.max_id - ID_LOOKBACK))
-                  if i not in index.seen]
+        ids = self.store.item_ids_after(conn, max(0, index.max_id - ID_LOOKBACK))
+        recent = [i for i in ids if i not in index.seen]
         if recent:
             rows += self.store.fingerprints(conn, ids=recent)
             index.seen.update(recent)
+        if ids:  # items without a fingerprint count too, or the look-back would grow with them
+            index.max_id = max(index.max_id, max(ids))
+        if len(index.seen) > 4 * ID_LOOKBACK:
+            index.seen = {i for i in index.seen
+                          if i >= index.max_id - ID_LOOKBACK or i in index.entries}
         for item_id, when, data, root in rows:
             stored = from_bytes(data)
             if stored is not None:
@@ -412,11 +417,19 @@ class App:
                                                  limit=CLAIM_BATCH, force=force)
             if not claimed:
                 return
-            for state in claimed:
+            claimed_at, polled = self.clock(), False
+            for n, state in enumerate(claimed):
+                if self._stop.is_set() or (polled and self.clock() - claimed_at > self.feed_lease / 2):
+                    # slow feeds ate into the lease: give back the rest rather than poll them
+                    # under a lease that may lapse (another worker would poll them too)
+                    for rest in claimed[n:]:
+                        self.store.release_feed(rest["url"], self.worker_id)
+                    break
                 spec = remaining.pop(state["url"], None)
                 if spec is None:
                     continue
                 summary.feeds += 1
+                polled = True
                 await self._poll_feed(client, limit, spec, state, summary)
 
     async def _process(self, item: Item) -> Outcome:

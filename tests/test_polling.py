@@ -252,3 +252,35 @@ async def test_each_cycle_logs_one_summary_line_at_info(
     lines = [r for r in caplog.records if r.getMessage().startswith("cycle: ")]
     assert len(lines) == 1 and lines[0].levelno == logging.INFO
     assert "2 new of 2 items" in lines[0].getMessage()
+
+
+async def test_feeds_claimed_together_are_given_back_once_half_their_lease_is_gone(
+        rules: RuleSet, sqlite_store: Store) -> None:
+    start = datetime.now(UTC)
+    ticks = {"n": 0}
+
+    def clock() -> datetime:  # every look at the clock is a minute later: slow feeds
+        ticks["n"] += 1
+        return start + timedelta(minutes=ticks["n"])
+
+    claims: list[int] = []
+    claim = sqlite_store.claim_due_feeds
+
+    def counting_claim(*args, **kwargs):  # type: ignore[no-untyped-def]
+        got = claim(*args, **kwargs)
+        claims.append(len(got))
+        return got
+
+    sqlite_store.claim_due_feeds = counting_claim  # type: ignore[method-assign]
+    async def serve(request: web.Request) -> web.Response:
+        name = request.path.strip("/")
+        return web.Response(text=good_feed(start, 1, name), content_type="application/rss+xml")
+
+    async with FeedServer() as server:
+        specs = [spec(server.route(f"/g{n}", serve), f"g{n}") for n in range(6)]
+        app = App(Pipeline(rules, sqlite_store, clock=clock), specs, [], concurrency=1,
+                  feed_lease=timedelta(minutes=4))
+        summary = await app.poll_once(force=True)
+    assert (summary.feeds, summary.new_items) == (6, 6)  # each feed polled once, none lost
+    assert max(claims) == 4 and len([c for c in claims if c]) > 2  # the rest went back, reclaimed
+    assert all(r["lease_owner"] is None for r in sqlite_store.all_feeds())
