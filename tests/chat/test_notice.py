@@ -4,7 +4,6 @@ of Telegram and Slack through their API emulators."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,7 @@ import pytest
 from bot.chat.console import ConsoleDestination
 from bot.chat.slack import SlackService
 from bot.chat.telegram import TelegramService
-from bot.rules import RuleSet, load_rules
+from bot.rules import RuleSet
 from bot.settings import Settings
 from bot.store import Store
 from tests.emulators.slack_api import SlackWebAPI
@@ -22,18 +21,6 @@ ROOT = Path(__file__).resolve().parents[2]
 ADMIN, OTHER_ADMIN = 5150, 5151
 ADMIN_CHANNEL = "C0ADMINS01"
 TEXT = "Feed disabled: Example <news> & more (https://example.test/rss): 50 consecutive failures."
-
-
-@pytest.fixture(scope="module")
-def rules() -> RuleSet:
-    return load_rules(ROOT / "rules")
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store(str(tmp_path / "db.sqlite"))
-    yield s
-    s.close()
 
 
 async def test_console_prints_the_notice(tmp_path: Path) -> None:

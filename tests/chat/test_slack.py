@@ -18,7 +18,7 @@ from bot.chat.slack import REFUSAL, SlackService
 from bot.errors import BotError, DeliveryError
 from bot.models import Item
 from bot.render import AlertView
-from bot.rules import RuleSet, load_rules
+from bot.rules import RuleSet
 from bot.settings import Settings
 from bot.store import Store
 from tests.emulators.slack_api import SlackWebAPI, signed_slash_command
@@ -57,18 +57,6 @@ class Clock:
 # ---------------------------------------------------------------------- fixtures
 
 
-@pytest.fixture(scope="module")
-def ruleset() -> RuleSet:
-    return load_rules(REPO / "rules")
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Iterator[Store]:
-    store = Store(str(tmp_path / "db.sqlite"))
-    yield store
-    store.close()
-
-
 @pytest.fixture
 def api() -> Iterator[SlackWebAPI]:
     with SlackWebAPI(channels={ALERTS: "alerts", SECOND: "second"}) as emulator:
@@ -83,8 +71,8 @@ def make_service(api: SlackWebAPI, store: Store, rules: RuleSet, **env: str) -> 
 
 
 @pytest.fixture
-async def service(api: SlackWebAPI, db: Store, ruleset: RuleSet) -> AsyncIterator[SlackService]:
-    svc = make_service(api, db, ruleset)
+async def service(api: SlackWebAPI, store: Store, rules: RuleSet) -> AsyncIterator[SlackService]:
+    svc = make_service(api, store, rules)
     await svc.start()
     try:
         yield svc
@@ -129,9 +117,9 @@ def alert_for(store: Store, shift_id: int) -> AlertView:
 
 
 async def test_positions_answers_with_the_current_stance(service: SlackService,
-                                                         api: SlackWebAPI, db: Store,
-                                                         ruleset: RuleSet) -> None:
-    feed(db, ruleset, [(OPEN, day(2024, 2, 27)), (CONDITIONAL, day(2024, 5, 2))])
+                                                         api: SlackWebAPI, store: Store,
+                                                         rules: RuleSet) -> None:
+    feed(store, rules, [(OPEN, day(2024, 2, 27)), (CONDITIONAL, day(2024, 5, 2))])
     status, text = await command(service, api, "/positions", "france", name="pos")
     assert status == 200
     assert text is not None
@@ -158,7 +146,7 @@ async def test_positions_suggests_and_explains(service: SlackService, api: Slack
 
 
 async def test_forged_or_stale_signature_is_rejected(service: SlackService, api: SlackWebAPI,
-                                                     db: Store) -> None:
+                                                     store: Store) -> None:
     status, _ = await command(service, api, "/shiftwatch", "subscribe", name="forged",
                               secret="not-the-signing-secret", wait=False)
     assert status == 401
@@ -166,18 +154,18 @@ async def test_forged_or_stale_signature_is_rejected(service: SlackService, api:
     status, _ = await command(service, api, "/shiftwatch", "subscribe", name="stale",
                               timestamp=stale, wait=False)
     assert status == 401
-    assert db.subscriptions(platform="slack") == []
+    assert store.subscriptions(platform="slack") == []
     assert api.responses() == []
 
 
-async def test_shiftwatch_subcommands(service: SlackService, api: SlackWebAPI, db: Store,
-                                      ruleset: RuleSet) -> None:
+async def test_shiftwatch_subcommands(service: SlackService, api: SlackWebAPI, store: Store,
+                                      rules: RuleSet) -> None:
     _, text = await command(service, api, "/shiftwatch", "", name="help")
     assert "/shiftwatch subscribe [filters]" in text
     _, text = await command(service, api, "/shiftwatch", "subscribe france Emmanuel Macron, flop",
                             name="sub")
     assert text.startswith("Subscribed")
-    assert db.subscriptions(platform="slack") == [
+    assert store.subscriptions(platform="slack") == [
         ("slack", ALERTS, ["FR", "emmanuel-macron", "flop"])]
     _, text = await command(service, api, "/shiftwatch", "subscribe frnace", name="badfilter")
     assert "Did you mean France (FR)?" in text
@@ -185,7 +173,7 @@ async def test_shiftwatch_subcommands(service: SlackService, api: SlackWebAPI, d
     assert "`FR`" in text and "`flop`" in text
     _, text = await command(service, api, "/shiftwatch", "topics", name="topics")
     assert "`troops-to-ukraine`" in text
-    feed(db, ruleset, [(OPEN, day(2024, 2, 27)), (HOSTILE, day(2024, 6, 2))])
+    feed(store, rules, [(OPEN, day(2024, 2, 27)), (HOSTILE, day(2024, 6, 2))])
     _, text = await command(service, api, "/shiftwatch", "history macron", name="history")
     assert "*opposes*" in text and "*open*" in text
     assert "<!channel>" not in text and "&lt;!channel&gt;" in text
@@ -195,12 +183,12 @@ async def test_shiftwatch_subcommands(service: SlackService, api: SlackWebAPI, d
     assert "Did you mean `subscribe`?" in text
     _, text = await command(service, api, "/shiftwatch", "unsubscribe", name="unsub")
     assert text.startswith("Unsubscribed")
-    assert db.subscriptions(platform="slack") == []
+    assert store.subscriptions(platform="slack") == []
 
 
-async def test_other_teams_and_channels_are_refused(api: SlackWebAPI, db: Store,
-                                                    ruleset: RuleSet) -> None:
-    svc = make_service(api, db, ruleset, SLACK_ALLOWED_TEAMS=TEAM,
+async def test_other_teams_and_channels_are_refused(api: SlackWebAPI, store: Store,
+                                                    rules: RuleSet) -> None:
+    svc = make_service(api, store, rules, SLACK_ALLOWED_TEAMS=TEAM,
                        SLACK_ALLOWED_CHANNELS=f"{ALERTS}, {SECOND}")
     await svc.start()
     try:
@@ -210,20 +198,20 @@ async def test_other_teams_and_channels_are_refused(api: SlackWebAPI, db: Store,
         _, text = await command(svc, api, "/shiftwatch", "subscribe", name="channel",
                                 channel="C0NOTALLOWED")
         assert text == REFUSAL
-        assert db.subscriptions(platform="slack") == []
+        assert store.subscriptions(platform="slack") == []
         _, text = await command(svc, api, "/shiftwatch", "subscribe", name="ok")
         assert text.startswith("Subscribed")
     finally:
         await svc.stop()
-    [shift_id] = feed(db, ruleset, [(OPEN, day(2024, 2, 27)), (CONDITIONAL, day(2024, 5, 2))])
+    [shift_id] = feed(store, rules, [(OPEN, day(2024, 2, 27)), (CONDITIONAL, day(2024, 5, 2))])
     with pytest.raises(DeliveryError) as caught:
-        await svc.send("C0NOTALLOWED", alert_for(db, shift_id))
+        await svc.send("C0NOTALLOWED", alert_for(store, shift_id))
     assert caught.value.permanent
-    elsewhere = make_service(api, db, ruleset, SLACK_ALLOWED_TEAMS="T0ELSEWHERE")
+    elsewhere = make_service(api, store, rules, SLACK_ALLOWED_TEAMS="T0ELSEWHERE")
     with pytest.raises(DeliveryError) as caught:
-        await elsewhere.send(ALERTS, alert_for(db, shift_id))
+        await elsewhere.send(ALERTS, alert_for(store, shift_id))
     assert not caught.value.permanent
-    await svc.send(ALERTS, alert_for(db, shift_id))
+    await svc.send(ALERTS, alert_for(store, shift_id))
     assert [m.channel for m in api.posted_messages()] == [ALERTS]
 
 
@@ -231,28 +219,28 @@ async def test_other_teams_and_channels_are_refused(api: SlackWebAPI, db: Store,
 
 
 async def test_subscribed_channels_get_one_post_each_despite_rate_limit_and_restart(
-        service: SlackService, api: SlackWebAPI, db: Store, ruleset: RuleSet,
+        service: SlackService, api: SlackWebAPI, store: Store, rules: RuleSet,
         tmp_path: Path) -> None:
     for channel in (ALERTS, SECOND):
         _, text = await command(service, api, "/shiftwatch", "subscribe", name=channel,
                                 channel=channel)
         assert text.startswith("Subscribed")
     clock = Clock(day(2024, 6, 10))
-    [shift_id] = feed(db, ruleset, [(OPEN, day(2024, 2, 27)), (CONDITIONAL, day(2024, 5, 2))],
+    [shift_id] = feed(store, rules, [(OPEN, day(2024, 2, 27)), (CONDITIONAL, day(2024, 5, 2))],
                       clock)
     api.fail_next("chat.postMessage", retry_after=120)  # the first post is rate limited
 
-    app = App(Pipeline(ruleset, db, platforms=("slack",), clock=clock), [], [service])
+    app = App(Pipeline(rules, store, platforms=("slack",), clock=clock), [], [service])
     assert await app.deliver_once() == 1
     assert len(api.posted_messages()) == 1
     await service.stop()  # "restart": a new store, service and app on the same database
-    db.close()
+    store.close()
 
     clock.now += timedelta(seconds=60)  # Retry-After (120 s) is honoured
-    store = Store(str(tmp_path / "db.sqlite"))
+    store = Store(store.url)
     try:
-        fresh = make_service(api, store, ruleset)  # never started, like `shiftwatch poll`
-        app = App(Pipeline(ruleset, store, platforms=("slack",), clock=clock), [], [fresh])
+        fresh = make_service(api, store, rules)  # never started, like `shiftwatch poll`
+        app = App(Pipeline(rules, store, platforms=("slack",), clock=clock), [], [fresh])
         assert await app.deliver_once() == 0
         clock.now += timedelta(seconds=3600)
         assert await app.deliver_once() == 1
@@ -268,17 +256,17 @@ async def test_subscribed_channels_get_one_post_each_despite_rate_limit_and_rest
     assert shift_id
 
 
-async def test_channel_not_found_deactivates_the_subscription(api: SlackWebAPI, db: Store,
-                                                              ruleset: RuleSet) -> None:
+async def test_channel_not_found_deactivates_the_subscription(api: SlackWebAPI, store: Store,
+                                                              rules: RuleSet) -> None:
     now = day(2024, 6, 10)
-    db.subscribe("slack", "C0GONE0001", [], now)
-    db.subscribe("slack", ALERTS, [], now)
-    feed(db, ruleset, [(OPEN, day(2024, 2, 27)), (CONDITIONAL, day(2024, 5, 2))])
-    svc = make_service(api, db, ruleset)
-    app = App(Pipeline(ruleset, db, platforms=("slack",), clock=lambda: now), [], [svc])
+    store.subscribe("slack", "C0GONE0001", [], now)
+    store.subscribe("slack", ALERTS, [], now)
+    feed(store, rules, [(OPEN, day(2024, 2, 27)), (CONDITIONAL, day(2024, 5, 2))])
+    svc = make_service(api, store, rules)
+    app = App(Pipeline(rules, store, platforms=("slack",), clock=lambda: now), [], [svc])
     assert await app.deliver_once() == 1
-    assert db.subscriptions(platform="slack") == [("slack", ALERTS, [])]
-    assert db.outbox_counts() == {"dead": 1, "sent": 1}
+    assert store.subscriptions(platform="slack") == [("slack", ALERTS, [])]
+    assert store.outbox_counts() == {"dead": 1, "sent": 1}
 
 
 @pytest.mark.parametrize(("fault", "permanent", "retry_after"), [
@@ -287,42 +275,42 @@ async def test_channel_not_found_deactivates_the_subscription(api: SlackWebAPI, 
     ({"status": 503}, False, None),
     ({"retry_after": 7}, False, 7.0),
 ])
-async def test_send_maps_slack_errors(api: SlackWebAPI, db: Store, ruleset: RuleSet,
+async def test_send_maps_slack_errors(api: SlackWebAPI, store: Store, rules: RuleSet,
                                       fault: dict[str, Any], permanent: bool,
                                       retry_after: float | None) -> None:
-    [shift_id] = feed(db, ruleset, [(OPEN, day(2024, 2, 27)), (CONDITIONAL, day(2024, 5, 2))])
-    svc = make_service(api, db, ruleset)
+    [shift_id] = feed(store, rules, [(OPEN, day(2024, 2, 27)), (CONDITIONAL, day(2024, 5, 2))])
+    svc = make_service(api, store, rules)
     api.fail_next("chat.postMessage", **fault)
     with pytest.raises(DeliveryError) as caught:
-        await svc.send(ALERTS, alert_for(db, shift_id))
+        await svc.send(ALERTS, alert_for(store, shift_id))
     assert caught.value.permanent is permanent
     assert caught.value.retry_after == retry_after
     assert api.token not in str(caught.value)
     assert api.posted_messages() == []
     if retry_after:  # the channel stays blocked for Retry-After, without asking Slack again
         with pytest.raises(DeliveryError) as again:
-            await svc.send(ALERTS, alert_for(db, shift_id))
+            await svc.send(ALERTS, alert_for(store, shift_id))
         assert again.value.retry_after is not None and 0 < again.value.retry_after <= 7
         assert len(api.requests("chat.postMessage")) == 1
 
 
 async def test_network_errors_are_retryable_and_keep_the_token_secret(
-        db: Store, ruleset: RuleSet) -> None:
+        store: Store, rules: RuleSet) -> None:
     with SlackWebAPI() as gone:
         url, token = gone.base_url, gone.token
-    [shift_id] = feed(db, ruleset, [(OPEN, day(2024, 2, 27)), (CONDITIONAL, day(2024, 5, 2))])
-    svc = SlackService(Settings(slack_token=token, slack_api_url=url), db, ruleset, env={})
+    [shift_id] = feed(store, rules, [(OPEN, day(2024, 2, 27)), (CONDITIONAL, day(2024, 5, 2))])
+    svc = SlackService(Settings(slack_token=token, slack_api_url=url), store, rules, env={})
     with pytest.raises(DeliveryError) as caught:
-        await svc.send(ALERTS, alert_for(db, shift_id))
+        await svc.send(ALERTS, alert_for(store, shift_id))
     assert not caught.value.permanent
     assert token not in str(caught.value)
 
 
-async def test_feed_text_arrives_escaped(api: SlackWebAPI, db: Store, ruleset: RuleSet) -> None:
-    db.subscribe("slack", ALERTS, [], day(2024, 6, 10))
-    feed(db, ruleset, [(OPEN, day(2024, 2, 27)), (HOSTILE, day(2024, 6, 2))])
-    svc = make_service(api, db, ruleset)
-    app = App(Pipeline(ruleset, db, platforms=("slack",), clock=lambda: day(2024, 6, 10)), [],
+async def test_feed_text_arrives_escaped(api: SlackWebAPI, store: Store, rules: RuleSet) -> None:
+    store.subscribe("slack", ALERTS, [], day(2024, 6, 10))
+    feed(store, rules, [(OPEN, day(2024, 2, 27)), (HOSTILE, day(2024, 6, 2))])
+    svc = make_service(api, store, rules)
+    app = App(Pipeline(rules, store, platforms=("slack",), clock=lambda: day(2024, 6, 10)), [],
               [svc])
     assert await app.deliver_once() == 1
     [post] = api.posted_messages(ALERTS)
@@ -331,12 +319,12 @@ async def test_feed_text_arrives_escaped(api: SlackWebAPI, db: Store, ruleset: R
     assert "&lt;!channel&gt; &amp; see &lt;https://evil.example|this&gt;" in post.text
 
 
-async def test_posts_to_one_channel_are_paced(api: SlackWebAPI, db: Store,
-                                              ruleset: RuleSet) -> None:
-    [shift_id] = feed(db, ruleset, [(OPEN, day(2024, 2, 27)), (CONDITIONAL, day(2024, 5, 2))])
-    svc = make_service(api, db, ruleset)
+async def test_posts_to_one_channel_are_paced(api: SlackWebAPI, store: Store,
+                                              rules: RuleSet) -> None:
+    [shift_id] = feed(store, rules, [(OPEN, day(2024, 2, 27)), (CONDITIONAL, day(2024, 5, 2))])
+    svc = make_service(api, store, rules)
     svc.min_interval = 0.3
-    alert = alert_for(db, shift_id)
+    alert = alert_for(store, shift_id)
     started = time.monotonic()
     await svc.send(ALERTS, alert)
     await svc.send(SECOND, alert)  # another channel: no wait
@@ -349,19 +337,19 @@ async def test_posts_to_one_channel_are_paced(api: SlackWebAPI, db: Store,
 # ---------------------------------------------------------------------- modes
 
 
-async def test_http_mode_needs_the_signing_secret(api: SlackWebAPI, db: Store,
-                                                  ruleset: RuleSet) -> None:
-    svc = make_service(api, db, ruleset, SLACK_SIGNING_SECRET="")
+async def test_http_mode_needs_the_signing_secret(api: SlackWebAPI, store: Store,
+                                                  rules: RuleSet) -> None:
+    svc = make_service(api, store, rules, SLACK_SIGNING_SECRET="")
     with pytest.raises(BotError, match="SLACK_SIGNING_SECRET"):
         await svc.start()
     await svc.stop()
 
 
-async def test_socket_mode_is_chosen_by_the_app_token(api: SlackWebAPI, db: Store,
-                                                      ruleset: RuleSet) -> None:
+async def test_socket_mode_is_chosen_by_the_app_token(api: SlackWebAPI, store: Store,
+                                                      rules: RuleSet) -> None:
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-    svc = make_service(api, db, ruleset, SLACK_APP_TOKEN="xapp-1-A0APPID001-1-abcdef")
+    svc = make_service(api, store, rules, SLACK_APP_TOKEN="xapp-1-A0APPID001-1-abcdef")
     assert svc.socket_mode
     handler = svc.build_socket_handler()
     try:
@@ -370,15 +358,15 @@ async def test_socket_mode_is_chosen_by_the_app_token(api: SlackWebAPI, db: Stor
         await handler.close_async()
 
 
-async def test_tokens_stay_out_of_the_logs(service: SlackService, api: SlackWebAPI, db: Store,
-                                           ruleset: RuleSet,
+async def test_tokens_stay_out_of_the_logs(service: SlackService, api: SlackWebAPI, store: Store,
+                                           rules: RuleSet,
                                            caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level("DEBUG")
     _, text = await command(service, api, "/shiftwatch", "subscribe", name="sub")
     assert text.startswith("Subscribed")
-    feed(db, ruleset, [(OPEN, day(2024, 2, 27)), (CONDITIONAL, day(2024, 5, 2))])
+    feed(store, rules, [(OPEN, day(2024, 2, 27)), (CONDITIONAL, day(2024, 5, 2))])
     api.fail_next("chat.postMessage", error="channel_not_found")
-    app = App(Pipeline(ruleset, db, platforms=("slack",), clock=lambda: day(2024, 6, 10)), [],
+    app = App(Pipeline(rules, store, platforms=("slack",), clock=lambda: day(2024, 6, 10)), [],
               [service])
     assert await app.deliver_once() == 0
     assert "channel_not_found" in caplog.text

@@ -15,7 +15,7 @@ from bot.chat.telegram import COMMANDS, TelegramService, split_message
 from bot.errors import BotError, DeliveryError
 from bot.models import Item
 from bot.render import AlertView
-from bot.rules import RuleSet, load_rules
+from bot.rules import RuleSet
 from bot.settings import Settings
 from bot.store import Store
 from tests.emulators.telegram_api import DEFAULT_TOKEN, TelegramBotAPI
@@ -41,18 +41,6 @@ def _ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("TELEGRAM_ALLOWED_CHATS", "TELEGRAM_WEBHOOK_URL", "TELEGRAM_WEBHOOK_PORT",
                  "TELEGRAM_WEBHOOK_SECRET"):
         monkeypatch.delenv(name, raising=False)
-
-
-@pytest.fixture(scope="module")
-def rules() -> RuleSet:
-    return load_rules(ROOT / "rules")
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store(str(tmp_path / "db.sqlite"))
-    yield s
-    s.close()
 
 
 @pytest.fixture
