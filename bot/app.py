@@ -64,6 +64,7 @@ if TYPE_CHECKING:  # aiohttp loads only when `run` serves HTTP; datasketch on th
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 CLAIM_BATCH = 4  # feeds one lane claims at once
+BATCH_ITEMS = 100  # new items of a fetch processed (and their pages fetched) together
 MAX_TEXT_CHARS = 60_000  # about 10,000 words: longer than any article, short enough to extract fast
 
 ID_LOOKBACK = 1000      # item ids below the highest seen that may still be committing elsewhere
@@ -113,6 +114,7 @@ class Outcome:
     copy_of: int | None = None      # a syndicated copy of that item: no statements of its own
     held_ids: list[int] = field(default_factory=list)    # shifts held unconfirmed
     repeats: int = 0                # statements that re-report a quote seen before
+    error: str | None = None        # why the item could not be processed (left unrecorded)
 
 
 def subscription_matches(filters: list[str], shift: Shift) -> bool:
@@ -159,11 +161,87 @@ class Pipeline:
         return self.alert_max_age is not None and now - _aware(published) > self.alert_max_age
 
     def process(self, item: Item, *, alert: bool = True) -> Outcome:
-        if len(item.text) > MAX_TEXT_CHARS:  # no article is this long; a hostile body can be
-            log.warning("item text cut to %d characters: feed_url=%s guid=%s (%d)",
-                        MAX_TEXT_CHARS, item.feed_url, item.guid, len(item.text))
-            item = replace(item, text=item.text[:MAX_TEXT_CHARS])
-        found = self.extractor.extract(item)
+        """Extract one item and record what it changes, in one transaction."""
+        item = _capped(item)
+        return self._record(item, self.extractor.extract(item), alert)
+
+    def process_many(self, batch: list[Item], *, alert: bool = True) -> list[Outcome]:
+        """The items of a fetch, in order, each as `process` would, with its outcome.
+
+        Most items carry no statement; those are recorded together, in one transaction and one
+        insert (a commit per item cost more than parsing it). Each item with statements keeps a
+        transaction of its own, with its positions, shifts and alerts. An item that fails gets
+        an outcome with `error` and stays unrecorded, so the next fetch tries it again; only a
+        database that is unavailable raises (a retry of the whole list finds the items recorded
+        before as duplicates)."""
+        outcomes: dict[int, Outcome] = {}
+        plain: list[tuple[int, Item]] = []
+        said: list[tuple[int, Item, list[Statement]]] = []
+        for n, item in enumerate(batch):
+            try:
+                item = _capped(item)
+                found = self.extractor.extract(item)
+            except Exception as exc:
+                outcomes[n] = self._failed(item, exc)
+                continue
+            if found:
+                said.append((n, item, found))
+            else:
+                plain.append((n, item))
+        if plain:
+            try:
+                recorded = self._record_plain([item for _, item in plain])
+            except DB_UNAVAILABLE:
+                raise
+            except IntegrityError:  # another worker stored one of them first: one at a time
+                recorded = [self._record_guarded(item, [], alert) for _, item in plain]
+            for (n, _), outcome in zip(plain, recorded, strict=True):
+                outcomes[n] = outcome
+        for n, item, found in said:
+            outcomes[n] = self._record_guarded(item, found, alert)
+        return [outcomes[n] for n in range(len(batch))]
+
+    def _record_guarded(self, item: Item, found: list[Statement], alert: bool) -> Outcome:
+        """`_record`, retried once after losing a unique-key race to another worker (the retry
+        finds the item done); any other failure but the database's becomes the outcome."""
+        try:
+            try:
+                return self._record(item, found, alert)
+            except IntegrityError as exc:
+                log.info("item raced another worker, retrying: feed_url=%s guid=%s error=%s",
+                         item.feed_url, item.guid, exc.orig)
+                return self._record(item, found, alert)
+        except DB_UNAVAILABLE:
+            raise
+        except Exception as exc:
+            return self._failed(item, exc)
+
+    @staticmethod
+    def _failed(item: Item, exc: Exception) -> Outcome:
+        log.error("item failed: feed_url=%s guid=%s", item.feed_url, item.guid, exc_info=exc)
+        return Outcome(item, error=f"{item.guid}: {type(exc).__name__}: {exc}")
+
+    def _record_plain(self, batch: list[Item]) -> list[Outcome]:
+        """Items without statements, in one transaction: seen ones become duplicates."""
+        now = self.clock()
+        by_feed: dict[str, list[Item]] = {}
+        for item in batch:
+            by_feed.setdefault(item.feed_url, []).append(item)
+        with self.store.begin() as conn:
+            unseen = {id(i) for feed_url, group in by_feed.items()
+                      for i in self.store.unseen(feed_url, group, conn)}
+            keys: set[tuple[str, str]] = set()
+            new = []
+            for item in batch:
+                key = (item.feed_url, item.guid)
+                if id(item) in unseen and key not in keys:  # the same item twice: once
+                    keys.add(key)
+                    new.append(item)
+            self.store.insert_plain_items(conn, new, now)
+        kept = {id(i) for i in new}
+        return [Outcome(item, duplicate=id(item) not in kept) for item in batch]
+
+    def _record(self, item: Item, found: list[Statement], alert: bool) -> Outcome:
         # Only a story with statements can raise an alert, so only such a story needs its copies
         # found: a copy of it has the same statements. Most items have none; they skip the MinHash.
         sig = item_signature(item.title, item.text) if found else None
@@ -279,14 +357,13 @@ class Pipeline:
             rows += self.store.fingerprints(conn, published_from=start)
             index.loaded_from = start
         # Ids are handed out before commit, so a concurrent worker's item may appear below the
-        # highest id seen: look back a little.
-        ids = self.store.item_ids_after(conn, max(0, index.max_id - ID_LOOKBACK))
+        # highest id seen: look back a little. Only fingerprinted items matter; they are few.
+        ids = self.store.fingerprinted_ids_after(conn, max(0, index.max_id - ID_LOOKBACK))
         recent = [i for i in ids if i not in index.seen]
         if recent:
             rows += self.store.fingerprints(conn, ids=recent)
             index.seen.update(recent)
-        if ids:  # items without a fingerprint count too, or the look-back would grow with them
-            index.max_id = max(index.max_id, max(ids))
+        index.max_id = max(index.max_id, self.store.max_item_id(conn))
         if len(index.seen) > 4 * ID_LOOKBACK:
             index.seen = {i for i in index.seen
                           if i >= index.max_id - ID_LOOKBACK or i in index.entries}
@@ -432,21 +509,6 @@ class App:
                 polled = True
                 await self._poll_feed(client, limit, spec, state, summary)
 
-    async def _process(self, item: Item) -> Outcome:
-        """`Pipeline.process`, retried while the database is briefly locked or unreachable,
-        and once after losing a unique-key race to another worker (the retry finds it done)."""
-        raced = False
-        while True:
-            try:
-                return await self._while_db_unavailable(
-                    self.pipeline.process, item, what=f"feed_url={item.feed_url} guid={item.guid}")
-            except IntegrityError as exc:
-                if raced:
-                    raise
-                raced = True
-                log.info("item raced another worker, retrying: feed_url=%s guid=%s error=%s",
-                         item.feed_url, item.guid, exc.orig)
-
     async def _while_db_unavailable(self, call: Callable[..., T], *args: Any, what: str) -> T:
         """`call(*args)`, retried a few times while the database is locked or unreachable."""
         delays = list(DB_RETRY_DELAYS)
@@ -461,12 +523,21 @@ class App:
                             delay, what, getattr(exc, "orig", exc))
                 await asyncio.sleep(delay)
 
-    async def _with_full_text(self, client: httpx.AsyncClient, spec: FeedSpec, item: Item) -> Item:
-        """The item with its article's main text when the feed only teases (see bot/fulltext.py).
+    async def _with_full_texts(self, client: httpx.AsyncClient, spec: FeedSpec,
+                               batch: list[Item]) -> list[Item]:
+        """The items, those that only tease with their article's main text (bot/fulltext.py),
+        the pages fetched together. The poll hands over unseen items only, so a page is fetched
+        once; it is cached with the item."""
+        topics = self.pipeline.extractor.topics
+        wanted = [n for n, item in enumerate(batch)
+                  if wants_article(item, topics, always=spec.full_text)]
+        pages = await asyncio.gather(*(self._with_full_text(client, spec, batch[n]) for n in wanted))
+        out = list(batch)
+        for n, item in zip(wanted, pages, strict=True):
+            out[n] = item
+        return out
 
-        The poll hands over unseen items only, so a page is fetched once; it is cached with the item."""
-        if not wants_article(item, self.pipeline.extractor.topics, always=spec.full_text):
-            return item
+    async def _with_full_text(self, client: httpx.AsyncClient, spec: FeedSpec, item: Item) -> Item:
         async with self._host_limit(item.url):  # the feed fetch's politeness and limits
             article = await fetch_article(client, item.url, max_bytes=self.policy.max_bytes,
                                           deadline=self.policy.deadline)
@@ -526,22 +597,20 @@ class App:
         summary.items += len(items)
         fresh = await self._while_db_unavailable(self.store.unseen, spec.url, items,
                                                  what=f"feed_url={spec.url}")
-        for item in fresh:  # a seen item is neither extracted nor fetched again
-            try:
-                item = await self._with_full_text(client, spec, item)
-                outcome = await self._process(item)
-            except DB_UNAVAILABLE:
-                raise  # the cycle ends here (poll_once); the items wait for the next tick
-            except Exception as exc:
-                # left unrecorded, so the next fetch tries it again
-                log.exception("item failed: feed_url=%s guid=%s", spec.url, item.guid)
-                broken += 1
-                first_error = first_error or f"{item.guid}: {type(exc).__name__}: {exc}"
-                continue
-            if not outcome.duplicate:
-                new += 1
-                summary.statements += len(outcome.statements)
-                summary.shifts += len(outcome.shift_ids)
+        # a seen item is neither extracted nor fetched again
+        for start in range(0, len(fresh), BATCH_ITEMS):
+            batch = await self._with_full_texts(client, spec, fresh[start:start + BATCH_ITEMS])
+            # DB_UNAVAILABLE after the retries ends the cycle (poll_once): the items wait
+            outcomes = await self._while_db_unavailable(self.pipeline.process_many, batch,
+                                                        what=f"feed_url={spec.url}")
+            for outcome in outcomes:
+                if outcome.error is not None:  # left unrecorded: the next fetch tries it again
+                    broken += 1
+                    first_error = first_error or outcome.error
+                elif not outcome.duplicate:
+                    new += 1
+                    summary.statements += len(outcome.statements)
+                    summary.shifts += len(outcome.shift_ids)
         summary.new_items += new
         if broken:
             notes.append(f"{broken} of {len(items)} items could not be processed; first: "
@@ -747,6 +816,15 @@ def _file_signature(path: Path | None) -> tuple[int, int] | None:
     except OSError:
         return None
     return st.st_mtime_ns, st.st_size
+
+
+def _capped(item: Item) -> Item:
+    if len(item.text) <= MAX_TEXT_CHARS:
+        return item
+    # no article is this long; a hostile body can be
+    log.warning("item text cut to %d characters: feed_url=%s guid=%s (%d)",
+                MAX_TEXT_CHARS, item.feed_url, item.guid, len(item.text))
+    return replace(item, text=item.text[:MAX_TEXT_CHARS])
 
 
 def _aware(value: datetime) -> datetime:

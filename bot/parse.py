@@ -19,7 +19,11 @@ _BLOCK_TAGS = frozenset("""
 p br div li ul ol h1 h2 h3 h4 h5 h6 blockquote tr table section article figcaption figure header
 footer pre hr
 """.split())
-_SKIP_TAGS = frozenset({"script", "style", "noscript", "template"})
+# Elements whose content is code, markup or fallback rather than the story's words. Only text
+# leaves this module, so feedparser's own HTML sanitising and URI resolution are skipped: they
+# rewrite markup we throw away, and cost a third of its parse time.
+_SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "applet", "object", "iframe",
+                        "svg", "math"})
 
 
 @dataclass(frozen=True)
@@ -156,7 +160,8 @@ def parse_feed(body: bytes, feed_url: str, *, now: datetime,
     if not body.strip():
         return ParsedFeed([], "", None, "not a feed: the body is empty")
     try:
-        parsed = feedparser.parse(body, response_headers=headers or {})
+        parsed = feedparser.parse(body, response_headers=headers or {}, sanitize_html=False,
+                                  resolve_relative_uris=False)
         feed = parsed.get("feed", {}) or {}
         entries = parsed.get("entries", []) or []
     except Exception as exc:

@@ -109,6 +109,14 @@ def test_scripts_styles_and_markup_leave_only_text() -> None:
     assert text == "Hello there\nSecond & last"
 
 
+def test_embedded_frames_objects_and_drawings_leave_no_fallback_text() -> None:
+    # feedparser's sanitiser is off (bot/parse.py): these must not reach extraction either
+    text = html_to_text("<p>The minister spoke.</p><iframe src='https://x.test'>Your browser "
+                        "cannot show frames</iframe><object data='a.swf'>Install a plugin</object>"
+                        "<svg><text>Chart: troops</text></svg><p>Then she left.</p>")
+    assert text == "The minister spoke.\nThen she left."
+
+
 def test_escaped_html_in_a_description_becomes_text() -> None:
     body = rss('<title>T</title><guid>g</guid><description>&lt;script&gt;steal()&lt;/script&gt;'
                "&lt;p&gt;The minister spoke.&lt;/p&gt;</description>")

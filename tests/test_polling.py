@@ -187,22 +187,27 @@ async def test_one_host_gets_at_most_per_host_fetches_at_once(rules: RuleSet,
 async def test_an_item_that_breaks_the_pipeline_is_reported_and_the_rest_processed(
         rules: RuleSet, sqlite_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     pipeline = Pipeline(rules, sqlite_store)
-    real = pipeline.process
+    real = pipeline.extractor.extract
 
-    def process(item, **kwargs):  # type: ignore[no-untyped-def]
+    def extract(item):  # type: ignore[no-untyped-def]
         if item.guid == "good-1":
             raise ValueError("extractor bug")
-        return real(item, **kwargs)
+        return real(item)
 
-    monkeypatch.setattr(pipeline, "process", process)
+    monkeypatch.setattr(pipeline.extractor, "extract", extract)
     async with FeedServer() as server:
         url = server.static("/feed", good_feed(datetime.now(UTC)))
-        summary = await App(pipeline, [spec(url)], []).poll_once(force=True)
+        app = App(pipeline, [spec(url)], [])
+        summary = await app.poll_once(force=True)
+        row = feed_row(sqlite_store, url)
+        monkeypatch.setattr(pipeline.extractor, "extract", real)  # the bug fixed
+        again = await app.poll_once(force=True)
     assert summary.new_items == 2
-    row = feed_row(sqlite_store, url)
     assert row["failures"] == 0
     assert row["last_error"] == ("1 of 3 items could not be processed; first: good-1: "
                                  "ValueError: extractor bug")
+    assert again.new_items == 1  # the broken item was left unrecorded, so it is tried again
+    assert feed_row(sqlite_store, url)["last_error"] is None
 
 
 def _touch(path: Path, text: str, bump: int) -> None:

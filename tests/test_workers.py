@@ -202,11 +202,9 @@ def test_an_item_raced_by_another_worker_is_done_not_a_crash(store: Store, rules
     other = Pipeline(rules, store, clock=lambda: T0)
     raced = RacedStore(store.url, other)
     try:
-        app = App(Pipeline(rules, raced, clock=lambda: T0), [],
-                  [ConsoleDestination(tmp_path / "alerts.jsonl", out=io.StringIO())])
         item = Item("https://example.org/a.xml", "story-1", "https://example.org/story-1", "",
                     RacedStore.other_text, T0)
-        outcome = asyncio.run(app._process(item))
+        [outcome] = Pipeline(rules, raced, clock=lambda: T0).process_many([item])
     finally:
         raced.close()
     assert raced.raced == 1 and outcome.duplicate  # the retry found it done

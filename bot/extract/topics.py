@@ -51,8 +51,18 @@ class _Prefilter:
 
     @staticmethod
     def _has_literals(units: tuple[tuple[str, ...], ...], text: str, seen: dict[str, bool]) -> bool:
-        return all(any(seen[lit] if lit in seen else seen.setdefault(lit, lit in text) for lit in unit)
-                   for unit in units)
+        # plain loops: this runs for every phrase of every item, and nested generators cost more
+        # here than the substring tests themselves
+        for unit in units:
+            for lit in unit:
+                present = seen.get(lit)
+                if present is None:
+                    present = seen[lit] = lit in text
+                if present:
+                    break
+            else:
+                return False
+        return True
 
     def could_match(self, text: str, seen: dict[str, bool]) -> bool:
         """Substring tests only: False means no phrase occurs; True, that one might."""
@@ -81,7 +91,9 @@ class TopicMatcher:
         self._item_filters = [(t.id, _Prefilter(t.keywords), _Prefilter(t.context) if t.context else None)
                               for t, _, _, _, _ in self.topics]
         self.refer_back = compile_phrases(list(rules.language.refer_back))
-        self._any_phrase: re.Pattern[str] | None = None
+        # substring tests first, as for item_topics: most teasers name no topic at all
+        self._any_phrase = _Prefilter([p for t, _, _, _, _ in self.topics
+                                       for p in (*t.keywords, *t.context)])
 
     def item_topics(self, lower_text: str) -> list[str]:
         """Topics the item could be about: a keyword and a context phrase somewhere in it."""
@@ -99,11 +111,8 @@ class TopicMatcher:
 
     def mentions_any(self, lower_text: str) -> bool:
         """A keyword or a context phrase of any topic somewhere in a short text (looser than
-        `item_topics`, which needs both). One alternation: on a teaser it beats per-phrase tests."""
-        if self._any_phrase is None:
-            phrases = [p for t, _, _, _, _ in self.topics for p in (*t.keywords, *t.context)]
-            self._any_phrase = compile_phrases(phrases)
-        return self._any_phrase is not None and self._any_phrase.search(lower_text) is not None
+        `item_topics`, which needs both)."""
+        return self._any_phrase.search(lower_text, {})
 
     def sentence_topics(self, lower: str, allowed: list[str]) -> list[TopicHit]:
         hits = []

@@ -209,24 +209,37 @@ class Store:
         return conn.execute(query, {"feed_url": feed_url, "guid": guid, "url": url}).first() \
             is not None
 
-    def unseen(self, feed_url: str, fetched: list[Item]) -> list[Item]:
+    def unseen(self, feed_url: str, fetched: list[Item], conn: Connection | None = None
+               ) -> list[Item]:
         """The items of one fetch not seen before (as `item_seen` decides), in a few queries
-        rather than one per item: a changed feed mostly repeats what it carried last time."""
+        rather than one per item: a changed feed mostly repeats what it carried last time.
+        In `conn`'s transaction when given, else on a connection of its own."""
+        if conn is None:
+            with self.engine.connect() as own:
+                return self.unseen(feed_url, fetched, own)
         guids, urls = {i.guid for i in fetched}, {i.url for i in fetched if is_article_url(i.url)}
         permalinks = {g for g in guids if is_article_url(g)}
         seen_guids: set[str] = set()
         seen_urls: set[str] = set()
-        with self.engine.connect() as conn:
-            for chunk in _chunks(sorted(guids)):
-                seen_guids.update(conn.execute(select(items.c.guid).where(
-                    (items.c.feed_url == feed_url) & items.c.guid.in_(chunk))).scalars())
-            for chunk in _chunks(sorted(permalinks - seen_guids)):
-                seen_guids.update(conn.execute(select(items.c.guid).where(
-                    items.c.guid.in_(chunk))).scalars())
-            for chunk in _chunks(sorted(urls)):
-                seen_urls.update(conn.execute(select(items.c.url).where(
-                    items.c.url.in_(chunk) & (items.c.feed_url != feed_url))).scalars())
+        for chunk in _chunks(sorted(guids)):
+            seen_guids.update(conn.execute(select(items.c.guid).where(
+                (items.c.feed_url == feed_url) & items.c.guid.in_(chunk))).scalars())
+        for chunk in _chunks(sorted(permalinks - seen_guids)):
+            seen_guids.update(conn.execute(select(items.c.guid).where(
+                items.c.guid.in_(chunk))).scalars())
+        for chunk in _chunks(sorted(urls)):
+            seen_urls.update(conn.execute(select(items.c.url).where(
+                items.c.url.in_(chunk) & (items.c.feed_url != feed_url))).scalars())
         return [i for i in fetched if i.guid not in seen_guids and i.url not in seen_urls]
+
+    def insert_plain_items(self, conn: Connection, batch: list[Item], now: datetime) -> None:
+        """Record items that carry no statement, with their cached article text, in one
+        multi-row insert."""
+        if batch:
+            conn.execute(items.insert(), [dict(
+                feed_url=i.feed_url, guid=i.guid, url=i.url, title=i.title, published=i.published,
+                seen_at=now, full_text=i.full_text, full_text_error=i.full_text_error)
+                for i in batch])
 
     def insert_item(self, conn: Connection, feed_url: str, guid: str, url: str, title: str,
                     published: datetime, now: datetime, *, fingerprint: bytes | None = None,
@@ -251,8 +264,12 @@ class Store:
             q = q.where(items.c.id.in_(list(ids)))
         return [(i, utc(p) or p, bytes(f), d) for i, p, f, d in conn.execute(q.order_by(items.c.id))]
 
-    def item_ids_after(self, conn: Connection, after_id: int) -> list[int]:
-        return list(conn.scalars(select(items.c.id).where(items.c.id > after_id)))
+    def fingerprinted_ids_after(self, conn: Connection, after_id: int) -> list[int]:
+        return list(conn.scalars(select(items.c.id).where(
+            (items.c.id > after_id) & items.c.fingerprint.is_not(None))))
+
+    def max_item_id(self, conn: Connection) -> int:
+        return conn.scalar(select(func.max(items.c.id))) or 0
 
     def item_by_guid(self, conn: Connection, guid: str) -> dict[str, Any] | None:
         row = conn.execute(select(items.c.id, items.c.feed_url, items.c.url, items.c.fingerprint,

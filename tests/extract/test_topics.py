@@ -81,6 +81,19 @@ def test_item_topics_agree_with_one_alternation_of_all_phrases(rules: RuleSet) -
     assert 0 < found_any < len(texts)  # the texts exercise both answers
 
 
+def test_mentions_any_agrees_with_one_alternation_of_every_keyword_and_context(
+        rules: RuleSet) -> None:
+    matcher = TopicMatcher(rules)
+    everything = compile_phrases([p for t in rules.topics.values() for p in (*t.keywords, *t.context)])
+    assert everything is not None
+    answers = []
+    for text in TEXTS + _corpus_texts():
+        lower = fold_lower(text)
+        answers.append(matcher.mentions_any(lower))
+        assert answers[-1] == (everything.search(lower) is not None), text
+    assert any(answers) and not all(answers)
+
+
 def test_no_phrase_of_the_rules_matches_a_text_lacking_its_literals(rules: RuleSet) -> None:
     phrases = {p for t in rules.topics.values() for p in (*t.keywords, *t.context, *t.ignore)}
     phrases |= {p for c in rules.stances.cues for p in c.phrases}
