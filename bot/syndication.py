@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass
@@ -124,6 +125,16 @@ class Indexed:
     root: int          # the first item of the story (itself, or what it is a copy of)
 
 
+@functools.cache
+def _lsh_bands() -> tuple[int, int]:
+    """datasketch's (bands, rows) for our threshold: a numerical optimisation worth doing once
+    per process, not once per index."""
+    from datasketch import MinHashLSH
+
+    probe = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
+    return probe.b, probe.r
+
+
 class SyndicationIndex:
     """Recent items' signatures in an LSH index (one per process).
 
@@ -136,7 +147,7 @@ class SyndicationIndex:
         self.window = window
         self._lsh: MinHashLSH | None = None
         self.entries: dict[int, Indexed] = {}
-        self.seen: set[int] = set()          # item ids looked at (with a signature or not)
+        self.seen: set[int] = set()          # fingerprinted item ids already read or added
         self.max_id = 0
         self.loaded_from: datetime | None = None  # items published since then are all loaded
 
@@ -148,7 +159,7 @@ class SyndicationIndex:
         if self._lsh is None:
             from datasketch import MinHashLSH
 
-            self._lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
+            self._lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM, params=_lsh_bands())
         return self._lsh
 
     def add(self, item_id: int, published: datetime, sig: LeanMinHash, root: int | None = None

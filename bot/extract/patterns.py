@@ -113,3 +113,48 @@ def compile_phrases(phrases: tuple[str, ...] | list[str]) -> re.Pattern[str] | N
         return None
     ordered = sorted(set(phrases), key=len, reverse=True)
     return re.compile("|".join(f"(?:{compile_phrase(p)})" for p in ordered))
+
+
+# One unit of a phrase: "(a|b c)" with an optional "?", or a word.
+_UNIT = re.compile(r"\(([^()]*)\)(\?)?|([^\s()]+)")
+
+
+def required_literals(phrase: str) -> tuple[tuple[str, ...], ...]:
+    """Plain strings a match of `phrase` must contain: one of each tuple, longest tuples first.
+
+    Each required word (or group of alternatives) contributes its longest literal piece (the
+    stem of `rul*`, one half of `cease-fire`); optional groups and gaps contribute nothing.
+    A text lacking them cannot match, so the substring test may reject, never wrongly accept.
+    """
+    def piece(words: list[str]) -> str:
+        return max((p for w in words for p in w.rstrip("*").split("-")), key=len, default="")
+
+    units: list[tuple[str, ...]] = []
+    for m in _UNIT.finditer(fold_lower(phrase.strip())):
+        group, optional, word = m.groups()
+        if group is not None:
+            alts = tuple(piece(alt.split()) for alt in group.split("|"))
+            if not optional and all(alts):
+                units.append(tuple(sorted(set(alts))))
+        elif word != "...":
+            lit = piece([word])
+            if lit:
+                units.append((lit,))
+    return tuple(sorted(set(units), key=lambda u: -min(map(len, u))))
+
+
+def has_literals(units: tuple[tuple[str, ...], ...], text: str, seen: dict[str, bool]) -> bool:
+    """Whether `text` holds one literal of each unit (`required_literals`); `seen` caches the
+    substring tests across the phrases tried on one text."""
+    # plain loops: this runs for every phrase on every text, and nested generators cost more
+    # here than the substring tests themselves
+    for unit in units:
+        for lit in unit:
+            present = seen.get(lit)
+            if present is None:
+                present = seen[lit] = lit in text
+            if present:
+                break
+        else:
+            return False
+    return True

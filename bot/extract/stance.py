@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from bot.extract.patterns import compile_phrase, compile_phrases
+from bot.extract.patterns import compile_phrase, compile_phrases, has_literals, required_literals
 from bot.rules import RuleSet
 from bot.textnorm import fold_lower
 
@@ -82,7 +82,8 @@ class StanceClassifier:
         self._global = self._compile(st.cues)
         self._per_topic = {t.id: self._compile(t.cues) for t in rules.topics.values()}
 
-    def _compile(self, cuesets: tuple) -> list[tuple[re.Pattern[str], str, float, bool, bool]]:
+    def _compile(self, cuesets: tuple
+                 ) -> list[tuple[re.Pattern[str], str, float, bool, bool, tuple[tuple[str, ...], ...]]]:
         out = []
         for cs in cuesets:
             for phrase in cs.phrases:
@@ -90,7 +91,7 @@ class StanceClassifier:
                 # happen") already says what it means; a negator before it does not flip it.
                 own = self._negators is not None and self._negators.search(fold_lower(phrase)) is not None
                 out.append((re.compile(compile_phrase(phrase)), cs.stance, cs.weight,
-                            cs.keep_when_negated or own, "..." in phrase))
+                            cs.keep_when_negated or own, "..." in phrase, required_literals(phrase)))
         return out
 
     def read(self, lower: str, topic: str, span: tuple[int, int] | None = None) -> StanceReading:
@@ -99,8 +100,10 @@ class StanceClassifier:
         text = lower[a:b]
         labels = self.rules.labels_for(topic)
         raw: list[Cue] = []
-        for rx, label, weight, keep, gapped in self._per_topic.get(topic, []) + self._global:
-            if label not in labels:
+        seen: dict[str, bool] = {}
+        for rx, label, weight, keep, gapped, units in self._per_topic.get(topic, []) + self._global:
+            # substring tests before the regex: a sentence holds few of the hundreds of cues
+            if label not in labels or not has_literals(units, text, seen):
                 continue
             for m in rx.finditer(text):
                 raw.append(Cue(m.start(), m.end(), m.group(0), label, label, weight, keep=keep,

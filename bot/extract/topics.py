@@ -5,36 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.extract.patterns import compile_phrase, compile_phrases
+from bot.extract.patterns import compile_phrase, compile_phrases, has_literals, required_literals
 from bot.rules import RuleSet, Topic
-from bot.textnorm import fold_lower
-
-# One unit of a phrase (see bot/extract/patterns.py): "(a|b c)" with an optional "?", or a word.
-_UNIT = re.compile(r"\(([^()]*)\)(\?)?|([^\s()]+)")
-
-
-def required_literals(phrase: str) -> tuple[tuple[str, ...], ...]:
-    """Plain strings a match of `phrase` must contain: one of each tuple, longest tuples first.
-
-    Each required word (or group of alternatives) contributes its longest literal piece (the
-    stem of `rul*`, one half of `cease-fire`); optional groups and gaps contribute nothing.
-    A text lacking them cannot match, so the substring test may reject, never wrongly accept.
-    """
-    def piece(words: list[str]) -> str:
-        return max((p for w in words for p in w.rstrip("*").split("-")), key=len, default="")
-
-    units: list[tuple[str, ...]] = []
-    for m in _UNIT.finditer(fold_lower(phrase.strip())):
-        group, optional, word = m.groups()
-        if group is not None:
-            alts = tuple(piece(alt.split()) for alt in group.split("|"))
-            if not optional and all(alts):
-                units.append(tuple(sorted(set(alts))))
-        elif word != "...":
-            lit = piece([word])
-            if lit:
-                units.append((lit,))
-    return tuple(sorted(set(units), key=lambda u: -min(map(len, u))))
 
 
 class _Prefilter:
@@ -49,27 +21,12 @@ class _Prefilter:
     def __init__(self, phrases: list[str] | tuple[str, ...]):
         self.phrases = [(required_literals(p), re.compile(compile_phrase(p))) for p in dict.fromkeys(phrases)]
 
-    @staticmethod
-    def _has_literals(units: tuple[tuple[str, ...], ...], text: str, seen: dict[str, bool]) -> bool:
-        # plain loops: this runs for every phrase of every item, and nested generators cost more
-        # here than the substring tests themselves
-        for unit in units:
-            for lit in unit:
-                present = seen.get(lit)
-                if present is None:
-                    present = seen[lit] = lit in text
-                if present:
-                    break
-            else:
-                return False
-        return True
-
     def could_match(self, text: str, seen: dict[str, bool]) -> bool:
         """Substring tests only: False means no phrase occurs; True, that one might."""
-        return any(self._has_literals(units, text, seen) for units, _ in self.phrases)
+        return any(has_literals(units, text, seen) for units, _ in self.phrases)
 
     def search(self, text: str, seen: dict[str, bool]) -> bool:
-        return any(self._has_literals(units, text, seen) and rx.search(text) is not None
+        return any(has_literals(units, text, seen) and rx.search(text) is not None
                    for units, rx in self.phrases)
 
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.extract.patterns import compile_phrase, compile_phrases
-from bot.extract.topics import TopicMatcher, required_literals
+from bot.extract.patterns import compile_phrase, compile_phrases, required_literals
+from bot.extract.topics import TopicMatcher
 from bot.parse import parse_feed
 from bot.rules import RuleSet
 from bot.textnorm import fold_lower
