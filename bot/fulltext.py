@@ -55,13 +55,13 @@ def touches_topic(item: Item, topics: TopicMatcher) -> bool:
 def wants_article(item: Item, topics: TopicMatcher, *, always: bool = False) -> bool:
     """Whether the linked page is worth fetching. Only http(s) links: a feed must not make us
     read local files."""
+    if not (always or (is_short(item) and touches_topic(item, topics))):
+        return False  # most items: decided without parsing their link
     try:
         scheme = urlparse(item.url).scheme
     except ValueError:  # "http://[broken": no page to fetch
         return False
-    if scheme not in ("http", "https"):
-        return False
-    return always or (is_short(item) and touches_topic(item, topics))
+    return scheme in ("http", "https")
 
 
 def main_text(html: bytes | str, url: str | None = None) -> str | None:

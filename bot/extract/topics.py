@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from bot.extract.patterns import compile_phrase, compile_phrases, has_literals, required_literals
@@ -19,15 +20,32 @@ class _Prefilter:
     """
 
     def __init__(self, phrases: list[str] | tuple[str, ...]):
-        self.phrases = [(required_literals(p), re.compile(compile_phrase(p))) for p in dict.fromkeys(phrases)]
+        # Phrases grouped under each literal of their most selective unit: a text lacking that
+        # literal rules out the whole group with one substring test.
+        groups: dict[str, list[tuple[tuple[tuple[str, ...], ...], re.Pattern[str]]]] = {}
+        for phrase in dict.fromkeys(phrases):
+            units = required_literals(phrase)
+            first, rest = (units[0], units[1:]) if units else (("",), ())
+            for lit in first:
+                groups.setdefault(lit, []).append((rest, re.compile(compile_phrase(phrase))))
+        self.groups = list(groups.items())
+
+    def _candidates(self, text: str, seen: dict[str, bool]) -> Iterator[re.Pattern[str]]:
+        for lit, group in self.groups:
+            present = seen.get(lit)
+            if present is None:
+                present = seen[lit] = lit in text
+            if present:
+                for rest, rx in group:
+                    if has_literals(rest, text, seen):
+                        yield rx
 
     def could_match(self, text: str, seen: dict[str, bool]) -> bool:
         """Substring tests only: False means no phrase occurs; True, that one might."""
-        return any(has_literals(units, text, seen) for units, _ in self.phrases)
+        return next(self._candidates(text, seen), None) is not None
 
     def search(self, text: str, seen: dict[str, bool]) -> bool:
-        return any(has_literals(units, text, seen) and rx.search(text) is not None
-                   for units, rx in self.phrases)
+        return any(rx.search(text) is not None for rx in self._candidates(text, seen))
 
 
 @dataclass(frozen=True)
