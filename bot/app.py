@@ -334,7 +334,7 @@ class Pipeline:
     def _independent(self, conn: Connection, held: dict, item: Item, sig: LeanMinHash | None
                      ) -> bool:
         """Whether `item` corroborates the held shift: another site, and not the same story."""
-        origin = self.store.item_by_guid(conn, held["item_guid"])
+        origin = self.store.item_by_guid(conn, held["item_guid"], held["url"])
         if origin is None:
             return False
         if same_site(origin["feed_url"], item.feed_url):

@@ -339,3 +339,60 @@ def test_two_workers_recording_the_same_move_record_one_shift(store: Store) -> N
     with store.begin() as conn:
         assert store.insert_shift(conn, a, T0) is not None
         assert store.insert_shift(conn, b, T0) is None  # two copies of one story, one alert
+
+
+# ---------------------------------------------------------------------- a fetch's items together
+
+def _plain(guid: str, feed_url: str = WIRE, hours: float = 0) -> Item:
+    host = feed_url.split("/")[2]
+    return Item(feed_url=feed_url, guid=guid, url=f"https://{host}/news/{guid}", title=f"Story {guid}",
+                text=f"Weather for {guid}.", published=T0 + timedelta(hours=hours))
+
+
+def test_a_batch_records_every_item_once_and_answers_in_order(
+        store: Store, pipeline: Pipeline) -> None:
+    pipeline.extractor.script["s1"] = [said("open", "Nothing is excluded, Macron said.")]  # type: ignore[attr-defined]
+    pipeline.process(_plain("p0"))
+    batch = [_plain("p1"), _plain("s1", hours=1), _plain("p0"), _plain("p2"), _plain("p1")]
+    outcomes = pipeline.process_many(batch)
+    assert [o.item.guid for o in outcomes] == ["p1", "s1", "p0", "p2", "p1"]
+    assert [o.duplicate for o in outcomes] == [False, False, True, False, True]
+    assert len(outcomes[1].statements) == 1 and all(o.error is None for o in outcomes)
+    with store.engine.connect() as conn:
+        assert sorted(conn.execute(select(items.c.guid)).scalars()) == ["p0", "p1", "p2", "s1"]
+    assert all(o.duplicate for o in pipeline.process_many(batch))  # the same fetch again
+
+
+def test_a_batch_raced_by_another_worker_falls_back_to_one_item_at_a_time(
+        store: Store, pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = store.unseen
+
+    def unseen_then_raced(feed_url, fetched, conn=None):  # type: ignore[no-untyped-def]
+        fresh = real(feed_url, fetched, conn)
+        if conn is not None:  # another worker stores p2 between our check and our insert
+            with store.begin() as other:
+                store.insert_plain_items(other, [_plain("p2")], T0)
+        return fresh
+
+    monkeypatch.setattr(store, "unseen", unseen_then_raced)
+    outcomes = pipeline.process_many([_plain("p1"), _plain("p2"), _plain("p3")])
+    assert [o.duplicate for o in outcomes] == [False, True, False]
+    assert all(o.error is None for o in outcomes)
+    with store.engine.connect() as conn:
+        assert sorted(conn.execute(select(items.c.guid)).scalars()) == ["p1", "p2", "p3"]
+
+
+def test_an_item_that_fails_in_a_batch_is_reported_and_left_unrecorded(
+        store: Store, pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch) -> None:
+    scripted = pipeline.extractor.extract
+
+    def extract(item: Item) -> list[Statement]:
+        if item.guid == "p2":
+            raise RuntimeError("extractor bug")
+        return scripted(item)
+
+    monkeypatch.setattr(pipeline.extractor, "extract", extract)
+    outcomes = pipeline.process_many([_plain("p1"), _plain("p2"), _plain("p3")])
+    assert [o.error for o in outcomes] == [None, "p2: RuntimeError: extractor bug", None]
+    with store.engine.connect() as conn:
+        assert sorted(conn.execute(select(items.c.guid)).scalars()) == ["p1", "p3"]

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Engine,
     Select,
     bindparam,
+    case,
     create_engine,
     event,
     func,
@@ -271,10 +272,14 @@ class Store:
     def max_item_id(self, conn: Connection) -> int:
         return conn.scalar(select(func.max(items.c.id))) or 0
 
-    def item_by_guid(self, conn: Connection, guid: str) -> dict[str, Any] | None:
+    def item_by_guid(self, conn: Connection, guid: str, url: str = "") -> dict[str, Any] | None:
+        """The item a statement or shift came from. A guid is unique within its feed only (two
+        feeds may both number an item "1001"), so the item with the same article URL comes
+        first, then the earliest."""
+        other_url = case((items.c.url == url, 0), else_=1)
         row = conn.execute(select(items.c.id, items.c.feed_url, items.c.url, items.c.fingerprint,
                                   items.c.duplicate_of).where(items.c.guid == guid)
-                           .order_by(items.c.id).limit(1)).mappings().first()
+                           .order_by(other_url, items.c.id).limit(1)).mappings().first()
         return dict(row) if row else None
 
     def copies(self, conn: Connection, item_id: int) -> list[dict[str, Any]]:
@@ -439,7 +444,7 @@ class Store:
         with self.engine.connect() as conn:
             row = conn.execute(select(shifts).where(shifts.c.id == shift_id)).mappings().one()
             record = _shift_row(row)
-            item = self.item_by_guid(conn, record["item_guid"])
+            item = self.item_by_guid(conn, record["item_guid"], record["url"])
             found = self.copies(conn, item["id"]) if item else []
         seen = {record["url"]}
         copies = []

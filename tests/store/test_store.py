@@ -50,6 +50,18 @@ def test_bare_guids_and_front_page_links_do_not_match_across_items(store: Store)
         assert store.item_seen(conn, "feed-c", "c-9", "https://news.example/story-7")
 
 
+def test_an_item_is_found_by_its_guid_and_article_url_when_feeds_share_bare_guids(
+        store: Store) -> None:
+    with store.begin() as conn:
+        store.insert_item(conn, "feed-a", "1001", "https://a.example/story", "A", T0, T0)
+        store.insert_item(conn, "feed-b", "1001", "https://b.example/story", "B", T0, T0)
+    with store.begin() as conn:
+        found = store.item_by_guid(conn, "1001", "https://b.example/story")
+        assert found is not None and found["feed_url"] == "feed-b"
+        first = store.item_by_guid(conn, "1001")
+        assert first is not None and first["feed_url"] == "feed-a"  # no URL: the earliest
+
+
 def test_live_blog_entries_sharing_one_link_are_each_kept(store: Store) -> None:
     blog = "https://news.example/live/summit"
     with store.begin() as conn:
