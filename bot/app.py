@@ -1,6 +1,7 @@
 """Wiring: feeds -> items -> statements -> positions -> shifts -> outbox -> destinations.
 
-`Pipeline.process` is the one place that writes an item's consequences, in one transaction.
+`Pipeline` is the one place that writes what items change: an item with statements in one
+transaction of its own (`process`), a fetch's items without statements together (`process_many`).
 `App` adds fetching, delivery and the scheduler around it.
 """
 
