@@ -446,6 +446,9 @@ class App:
         if self.reload_feeds():
             self._feeds_known = False
         summary = CycleSummary()
+        # One politeness slot set per host of this cycle: the last cycle's slots were all given
+        # back when it ended, and hosts of feeds since removed must not pile up.
+        self._host_limits.clear()
         try:
             self._reclaim_leases()
             remaining = {spec.url: spec for spec in self.feeds}

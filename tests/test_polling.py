@@ -13,6 +13,7 @@ import pytest
 from aiohttp import web
 
 from bot.app import App, Pipeline
+from bot.fetch import host_of
 from bot.models import FeedSpec
 from bot.render import AlertView
 from bot.rules import RuleSet
@@ -182,6 +183,20 @@ async def test_one_host_gets_at_most_per_host_fetches_at_once(rules: RuleSet,
         summary = await app.poll_once(force=True)
     assert summary.new_items == 6
     assert active["max"] == 2
+
+
+async def test_hosts_of_earlier_cycles_leave_no_politeness_slots_behind(
+        rules: RuleSet, sqlite_store: Store) -> None:
+    now = datetime.now(UTC)
+    async with FeedServer() as server:
+        url = server.static("/feed", good_feed(now))
+        other_host = url.replace("127.0.0.1", "localhost")
+        app = App(Pipeline(rules, sqlite_store), [spec(url), spec(other_host, "other")], [])
+        await app.poll_once(force=True)
+        assert set(app._host_limits) == {host_of(url), host_of(other_host)}
+        app.feeds = [spec(other_host, "other")]  # the first feed's host is gone from feeds.yaml
+        await app.poll_once(force=True)
+    assert set(app._host_limits) == {host_of(other_host)}
 
 
 async def test_an_item_that_breaks_the_pipeline_is_reported_and_the_rest_processed(
