@@ -12,8 +12,10 @@ otherwise (the endpoints carry no secrets, but feed URLs and counts are nobody e
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
-from typing import Protocol
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
 
 from aiohttp import web
 from sqlalchemy import text
@@ -26,6 +28,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_HOST = "127.0.0.1"
 DB_CHECK_SECONDS = 5.0
+METRICS_SECONDS = 10.0  # below Prometheus's default scrape timeout
+T = TypeVar("T")
 
 
 class Scheduler(Protocol):
@@ -42,6 +46,10 @@ class OpsServer:
         self.port = port  # 0: any free port; the bound one is in `self.port` once started
         self.scheduler: Scheduler | None = None
         self._runner: web.AppRunner | None = None
+        # The endpoints' store queries run in threads of their own, one per kind at most: a
+        # database that hangs ties up these two, never the pool that parses feeds.
+        self._threads = concurrent.futures.ThreadPoolExecutor(2, thread_name_prefix="shiftwatch-ops")
+        self._pending: dict[str, asyncio.Future[Any]] = {}
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -67,6 +75,7 @@ class OpsServer:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        self._threads.shutdown(wait=False, cancel_futures=True)  # a hung query must not hold us
 
     # ------------------------------------------------------------------ endpoints
 
@@ -86,9 +95,23 @@ class OpsServer:
 
     async def metrics_page(self, request: web.Request) -> web.Response:
         # The feed gauges query the store: off the event loop, like the readiness check.
-        body, content_type = await asyncio.to_thread(self.metrics.exposition,
-                                                     request.headers.get("Accept", ""))
+        accept = request.headers.get("Accept", "")
+        try:
+            body, content_type = await self._off_loop(
+                "metrics", lambda: self.metrics.exposition(accept), METRICS_SECONDS)
+        except TimeoutError:
+            return web.Response(status=503,
+                                text=f"metrics: the store did not answer within {METRICS_SECONDS:g} s\n")
         return web.Response(body=body, headers={"Content-Type": content_type})
+
+    async def _off_loop(self, kind: str, call: Callable[[], T], timeout: float) -> T:
+        """`call()` in the endpoints' threads. While an earlier call of the same kind is still
+        running (a database that hangs), requests wait on that one rather than start another."""
+        pending = self._pending.get(kind)
+        if pending is None or pending.done():
+            pending = asyncio.get_running_loop().run_in_executor(self._threads, call)
+            self._pending[kind] = pending
+        return await asyncio.wait_for(asyncio.shield(pending), timeout)
 
     async def _database_problem(self) -> str | None:
         def ping() -> None:
@@ -96,7 +119,7 @@ class OpsServer:
                 conn.execute(text("SELECT 1"))
 
         try:
-            await asyncio.wait_for(asyncio.to_thread(ping), DB_CHECK_SECONDS)
+            await self._off_loop("database", ping, DB_CHECK_SECONDS)
         except TimeoutError:
             return f"no answer within {DB_CHECK_SECONDS:g} s"
         except Exception as exc:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
+import threading
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -200,3 +202,34 @@ def test_the_http_endpoints_are_off_unless_a_port_is_set() -> None:
 def test_a_bad_http_port_is_named(raw: str) -> None:
     with pytest.raises(BotError, match=rf"SHIFTWATCH_HTTP_PORT .*not '{raw}'"):
         Settings.from_env({"SHIFTWATCH_HTTP_PORT": raw})
+
+
+async def test_a_hanging_database_ties_up_one_thread_however_often_readiness_is_asked(
+        sqlite_store: Store, scheduler: AsyncIOScheduler, monkeypatch: pytest.MonkeyPatch) -> None:
+    release = threading.Event()
+    connects = []
+    real_connect = sqlite_store.engine.connect
+
+    def hanging_connect():  # type: ignore[no-untyped-def]
+        connects.append(threading.current_thread().name)
+        release.wait(10)
+        return real_connect()
+
+    monkeypatch.setattr("bot.ops.DB_CHECK_SECONDS", 0.2)
+    server = await serve(sqlite_store, scheduler)
+    monkeypatch.setattr(sqlite_store.engine, "connect", hanging_connect)
+    try:
+        replies = [await get(server, "/readyz") for _ in range(3)]
+        health = await get(server, "/healthz")
+        release.set()
+        await asyncio.sleep(0.1)  # the hung check finishes; the next one starts afresh
+        monkeypatch.setattr(sqlite_store.engine, "connect", real_connect)
+        after = await get(server, "/readyz")
+    finally:
+        release.set()
+        await server.stop()
+    assert [r.status_code for r in replies] == [503, 503, 503]
+    assert all(r.text == "database: no answer within 0.2 s\n" for r in replies)
+    assert len(connects) == 1 and connects[0].startswith("shiftwatch-ops")
+    assert health.status_code == 200
+    assert (after.status_code, after.text) == (200, "ready\n")
