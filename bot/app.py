@@ -223,7 +223,9 @@ class Pipeline:
         return Outcome(item, error=f"{item.guid}: {type(exc).__name__}: {exc}")
 
     def _record_plain(self, batch: list[Item]) -> list[Outcome]:
-        """Items without statements, in one transaction: seen ones become duplicates."""
+        """Items without statements, in one transaction: seen ones become duplicates. Checked
+        again here, though the poll filtered them: feeds polled at the same time (or another
+        worker) may have stored the same article since."""
         now = self.clock()
         by_feed: dict[str, list[Item]] = {}
         for item in batch:

@@ -7,28 +7,21 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.parse import html_to_text, item_key, key_field, parse_feed
+from tests.feedserver import item as feed_item
+from tests.feedserver import rss as feed_xml
 
 NOW = datetime(2025, 3, 1, 12, tzinfo=UTC)
 FEED = "https://news.example.org/rss"
 
 
 def rss(*items: str) -> bytes:
-    return ('<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
-            "<title>Example news</title><link>https://news.example.org/</link>"
-            + "".join(f"<item>{i}</item>" for i in items) + "</channel></rss>").encode()
+    return feed_xml(list(items), title="Example news").encode()
 
 
-def entry(n: int, *, guid: str | None = None, link: str | None = None, date: str | None = None,
-          title: str | None = None) -> str:
-    parts = [f"<title>{title if title is not None else f'Story number {n}'}</title>"]
-    if guid is not None:
-        parts.append(f"<guid isPermaLink=\"false\">{guid}</guid>")
-    if link is not None:
-        parts.append(f"<link>{link}</link>")
-    if date is not None:
-        parts.append(f"<pubDate>{date}</pubDate>")
-    parts.append(f"<description>Body of story {n}.</description>")
-    return "".join(parts)
+def entry(n: int, *, guid: str | None = None, link: str | None = None,
+          when: datetime | None = None, title: str | None = None) -> str:
+    """An item with only the parts asked for: no guid, link or date unless given."""
+    return feed_item(n, guid=guid, link=link, when=when, title=title, description=f"Body of story {n}.")
 
 
 def keys(body: bytes) -> list[str]:
@@ -48,7 +41,7 @@ def test_repeated_guids_switch_the_whole_fetch_to_links() -> None:
 
 
 def test_missing_guids_and_links_fall_back_to_a_hash_that_is_stable_across_fetches() -> None:
-    body = rss(*(entry(n, date="Sat, 01 Mar 2025 08:00:00 GMT") for n in range(3)))
+    body = rss(*(entry(n, when=datetime(2025, 3, 1, 8, tzinfo=UTC)) for n in range(3)))
     first = keys(body)
     assert len(set(first)) == 3 and all(k.startswith("sha1:") for k in first)
     later = parse_feed(body, FEED, now=NOW + timedelta(hours=5))
@@ -79,7 +72,7 @@ def test_one_repeated_guid_among_many_keeps_both_items() -> None:
 
 
 def test_the_very_same_entry_twice_is_one_item() -> None:
-    same = entry(1, date="Sat, 01 Mar 2025 08:00:00 GMT")
+    same = entry(1, when=datetime(2025, 3, 1, 8, tzinfo=UTC))
     assert len(keys(rss(same, same))) == 1
 
 
@@ -96,8 +89,8 @@ def test_item_key_is_never_empty() -> None:
 
 
 def test_future_dates_are_clamped_to_the_fetch_time_and_old_dates_kept() -> None:
-    body = rss(entry(1, guid="a", date="Fri, 01 Mar 2030 08:00:00 GMT"),
-               entry(2, guid="b", date="Mon, 01 Mar 1999 08:00:00 GMT"))
+    body = rss(entry(1, guid="a", when=datetime(2030, 3, 1, 8, tzinfo=UTC)),
+               entry(2, guid="b", when=datetime(1999, 3, 1, 8, tzinfo=UTC)))
     items = parse_feed(body, FEED, now=NOW).items
     assert items[0].published == NOW
     assert items[1].published == datetime(1999, 3, 1, 8, tzinfo=UTC)
@@ -118,8 +111,8 @@ def test_embedded_frames_objects_and_drawings_leave_no_fallback_text() -> None:
 
 
 def test_escaped_html_in_a_description_becomes_text() -> None:
-    body = rss('<title>T</title><guid>g</guid><description>&lt;script&gt;steal()&lt;/script&gt;'
-               "&lt;p&gt;The minister spoke.&lt;/p&gt;</description>")
+    body = rss(feed_item(1, guid="g", description="&lt;script&gt;steal()&lt;/script&gt;"
+                                                  "&lt;p&gt;The minister spoke.&lt;/p&gt;"))
     (item,) = parse_feed(body, FEED, now=NOW).items
     assert item.text == "The minister spoke."
 
