@@ -265,11 +265,10 @@ class Store:
         return [(i, utc(p) or p, bytes(f), d) for i, p, f, d in conn.execute(q.order_by(items.c.id))]
 
     def fingerprinted_ids_after(self, conn: Connection, after_id: int) -> list[int]:
-        return list(conn.scalars(select(items.c.id).where(
-            (items.c.id > after_id) & items.c.fingerprint.is_not(None))))
+        return list(conn.scalars(_FINGERPRINTED_AFTER, {"after_id": after_id}))
 
     def max_item_id(self, conn: Connection) -> int:
-        return conn.scalar(select(func.max(items.c.id))) or 0
+        return conn.scalar(_MAX_ITEM_ID) or 0
 
     def item_by_guid(self, conn: Connection, guid: str, url: str = "") -> dict[str, Any] | None:
         """The item a statement or shift came from. A guid is unique within its feed only (two
@@ -293,8 +292,8 @@ class Store:
         """Cache the article text extraction ran on (or why there is none) with its item."""
         if full_text is None and error is None:
             return
-        conn.execute(update(items).where(items.c.id == item_id).values(
-            full_text=full_text, full_text_error=error))
+        conn.execute(_SAVE_FULL_TEXT, {"b_id": item_id, "full_text": full_text,
+                                       "full_text_error": error})
 
     def insert_statements(self, conn: Connection, item_id: int, found: list[Statement]
                           ) -> list[Stored]:
@@ -309,19 +308,16 @@ class Store:
                 continue
             seen.add((s.actor_id, s.topic, key))
             qkey = quote_key(s.evidence)
-            first = conn.execute(
-                select(statements.c.id, statements.c.repeat_of, statements.c.said_on,
-                       statements.c.published)
-                .where((statements.c.actor_id == s.actor_id) & (statements.c.topic == s.topic)
-                       & (statements.c.quote_key == qkey) & (statements.c.item_id != item_id))
-                .order_by(statements.c.repeat_of.is_not(None), statements.c.id).limit(1)).first()
+            first = conn.execute(_FIRST_SIGHTING, {
+                "actor_id": s.actor_id, "topic": s.topic, "quote_key": qkey, "item_id": item_id,
+            }).first()
             repeat_of = None
             if first is not None:
                 repeat_of = first.repeat_of or first.id
                 day = first.said_on or (utc(first.published) or first.published).date()
                 if s.said_on is None or day < s.said_on:
                     s = replace(s, said_on=day)
-            result = conn.execute(statements.insert().values(
+            result = conn.execute(statements.insert(), dict(
                 item_id=item_id, item_guid=s.item_guid, url=s.url, published=s.published,
                 said_on=s.said_on, actor_id=s.actor_id, actor_name=s.actor_name,
                 country=s.country, topic=s.topic, stance=s.stance, historical=s.historical,
@@ -356,18 +352,17 @@ class Store:
                          {"key": f"{actor_id}|{topic}"})
 
     def position(self, conn: Connection, actor_id: str, topic: str) -> Position | None:
-        row = conn.execute(select(positions).where(
-            (positions.c.actor_id == actor_id) & (positions.c.topic == topic))).mappings().first()
+        row = conn.execute(_POSITION, {"actor_id": actor_id, "topic": topic}).mappings().first()
         return _position(row) if row else None
 
     def save_position(self, conn: Connection, p: Position) -> None:
         values = dict(actor_name=p.actor_name, country=p.country, stance=p.stance, since=p.since,
                       evidence=p.evidence, url=p.url, item_guid=p.item_guid,
                       confidence=p.confidence)
-        done = conn.execute(update(positions).where(
-            (positions.c.actor_id == p.actor_id) & (positions.c.topic == p.topic)).values(**values))
+        done = conn.execute(_UPDATE_POSITION, {"b_actor_id": p.actor_id, "b_topic": p.topic,
+                                               **values})
         if done.rowcount == 0:
-            conn.execute(positions.insert().values(actor_id=p.actor_id, topic=p.topic, **values))
+            conn.execute(positions.insert(), dict(actor_id=p.actor_id, topic=p.topic, **values))
 
     def positions(self, *, country: str | None = None, topic: str | None = None
                   ) -> list[Position]:
@@ -401,7 +396,7 @@ class Store:
         s, p = shift.statement, shift.previous
         try:
             with conn.begin_nested():
-                result = conn.execute(shifts.insert().values(
+                result = conn.execute(shifts.insert(), dict(
                     key=shift.key, actor_id=s.actor_id, actor_name=s.actor_name,
                     country=s.country, topic=s.topic, from_stance=p.stance, to_stance=s.stance,
                     magnitude=shift.magnitude, item_guid=s.item_guid, url=s.url,
@@ -416,18 +411,16 @@ class Store:
     def unconfirmed_shift(self, conn: Connection, actor_id: str, topic: str
                           ) -> dict[str, Any] | None:
         """The latest shift of this actor on this topic still waiting for a second source."""
-        row = conn.execute(select(shifts).where(
-            (shifts.c.actor_id == actor_id) & (shifts.c.topic == topic)
-            & (shifts.c.status == "unconfirmed")).order_by(shifts.c.id.desc()).limit(1)
-        ).mappings().first()
+        row = conn.execute(_UNCONFIRMED_SHIFT, {"actor_id": actor_id, "topic": topic}
+                           ).mappings().first()
         return _shift_row(row) if row else None
 
     def confirm_shift(self, conn: Connection, shift_id: int, corroborated_by: str, now: datetime
                       ) -> bool:
         """Confirm a held shift; False when it is no longer held (another worker confirmed it)."""
-        done = conn.execute(update(shifts).where(
-            (shifts.c.id == shift_id) & (shifts.c.status == "unconfirmed")).values(
-            status="confirmed", confirmed_at=now, corroborated_by=corroborated_by[:2000]))
+        done = conn.execute(_HELD_SHIFT_UPDATE, {
+            "b_id": shift_id, "status": "confirmed", "confirmed_at": now,
+            "corroborated_by": corroborated_by[:2000]})
         return done.rowcount > 0
 
     def supersede_shift(self, conn: Connection, shift_id: int) -> None:
@@ -509,9 +502,9 @@ class Store:
     def enqueue(self, conn: Connection, shift_id: int, destination: str, now: datetime) -> None:
         try:
             with conn.begin_nested():
-                conn.execute(outbox.insert().values(shift_id=shift_id, destination=destination,
-                                                    status="pending", attempts=0,
-                                                    next_attempt_at=now))
+                conn.execute(outbox.insert(), dict(shift_id=shift_id, destination=destination,
+                                                   status="pending", attempts=0,
+                                                   next_attempt_at=now))
         except IntegrityError:
             pass  # already queued for that destination
 
@@ -634,6 +627,32 @@ def _seen_query(permalink_guid: bool, article_url: bool) -> Select:
         seen = seen | ((items.c.url == bindparam("url")) & (items.c.feed_url != bindparam("feed_url")))
     return select(items.c.id).where(seen).limit(1)
 
+
+# The queries of recording an item, built once (SQLAlchemy caches the compiled SQL, but building
+# and keying a statement per call cost more than running it); "b_" parameters name the row,
+# the others the columns an update sets.
+_FINGERPRINTED_AFTER = select(items.c.id).where(
+    (items.c.id > bindparam("after_id")) & items.c.fingerprint.is_not(None))
+_MAX_ITEM_ID = select(func.max(items.c.id))
+_SAVE_FULL_TEXT = update(items).where(items.c.id == bindparam("b_id"))
+_FIRST_SIGHTING = (
+    select(statements.c.id, statements.c.repeat_of, statements.c.said_on, statements.c.published)
+    .where((statements.c.actor_id == bindparam("actor_id"))
+           & (statements.c.topic == bindparam("topic"))
+           & (statements.c.quote_key == bindparam("quote_key"))
+           & (statements.c.item_id != bindparam("item_id")))
+    .order_by(statements.c.repeat_of.is_not(None), statements.c.id).limit(1))
+_POSITION = select(positions).where((positions.c.actor_id == bindparam("actor_id"))
+                                    & (positions.c.topic == bindparam("topic")))
+_UPDATE_POSITION = update(positions).where((positions.c.actor_id == bindparam("b_actor_id"))
+                                           & (positions.c.topic == bindparam("b_topic")))
+_UNCONFIRMED_SHIFT = (
+    select(shifts).where((shifts.c.actor_id == bindparam("actor_id"))
+                         & (shifts.c.topic == bindparam("topic"))
+                         & (shifts.c.status == "unconfirmed"))
+    .order_by(shifts.c.id.desc()).limit(1))
+_HELD_SHIFT_UPDATE = update(shifts).where((shifts.c.id == bindparam("b_id"))
+                                          & (shifts.c.status == "unconfirmed"))
 
 # `unseen`'s queries, built once: building an IN of 50 values coerced each value and cost ten
 # times the query.
