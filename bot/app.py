@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import functools
 import logging
 import os
 import random
@@ -432,10 +433,12 @@ class App:
         self._host_limits: dict[str, asyncio.Semaphore] = {}
         self._host_loop: asyncio.AbstractEventLoop | None = None
         self._notices: list[str] = []
-        # Extraction and the store are synchronous: they run in one thread of their own, so the
-        # event loop (fetches, chat commands, /healthz) never waits on them, and items are still
-        # processed one at a time (the syndication index is not shared between threads).
-        self._work = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="shiftwatch-items")
+        # Parsing feeds and pages, extraction and the store are synchronous and CPU-bound: they
+        # run in one thread of their own, so the event loop (fetches, chat commands, /healthz)
+        # never waits on them, and items are processed one at a time (the syndication index is
+        # not shared between threads). One thread, not a pool: the GIL runs one at a time anyway,
+        # and busy threads handing it to each other cost more CPU than they overlap (bench/).
+        self._work = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="shiftwatch-work")
 
     # ------------------------------------------------------------------ polling
 
@@ -546,7 +549,7 @@ class App:
     async def _with_full_text(self, client: httpx.AsyncClient, spec: FeedSpec, item: Item) -> Item:
         async with self._host_limit(item.url):  # the feed fetch's politeness and limits
             article = await fetch_article(client, item.url, max_bytes=self.policy.max_bytes,
-                                          deadline=self.policy.deadline)
+                                          deadline=self.policy.deadline, executor=self._work)
         if article.error:
             log.warning("full text failed: feed_url=%s guid=%s url=%s error=%s",
                         spec.url, item.guid, item.url, article.error)
@@ -587,8 +590,9 @@ class App:
                             headers=got.headers, ttl_minutes=None, new=0, problem=None)
             return
         # feedparser takes seconds over a huge feed: off the event loop, the other feeds go on
-        parsed = await asyncio.to_thread(parse_feed, got.body, spec.url, now=now,
-                                         headers=got.headers)
+        parsed = await asyncio.get_running_loop().run_in_executor(
+            self._work, functools.partial(parse_feed, got.body, spec.url, now=now,
+                                          headers=got.headers))
         if parsed.problem:
             self._failed(spec, state, parsed.problem, None, summary)
             return

@@ -10,6 +10,7 @@ summary.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import dataclasses
 import functools
 from configparser import ConfigParser
@@ -90,7 +91,9 @@ def with_article(item: Item, article: Article) -> Item:
 
 
 async def fetch_article(client: httpx.AsyncClient, url: str, *, max_bytes: int = MAX_BYTES,
-                        deadline: float = DEADLINE) -> Article:
+                        deadline: float = DEADLINE,
+                        executor: concurrent.futures.Executor | None = None) -> Article:
+    """The page at `url` and its main text, extracted in `executor` (None: asyncio's default)."""
     try:
         got = await fetch(client, url, max_bytes=max_bytes, deadline=deadline)
     except FetchFailed as exc:
@@ -103,7 +106,7 @@ async def fetch_article(client: httpx.AsyncClient, url: str, *, max_bytes: int =
         return Article(error=_short(f"not an HTML page: content-type {content_type!r}"))
     try:
         # CPU-bound parsing: keep the event loop (chat services share it) responsive.
-        text = await asyncio.to_thread(main_text, got.body, url)
+        text = await asyncio.get_running_loop().run_in_executor(executor, main_text, got.body, url)
     except Exception as exc:  # trafilatura/lxml on hostile markup: a reason, never a crash
         return Article(error=_short(f"extraction failed: {type(exc).__name__}: {exc}"))
     if text is None:
