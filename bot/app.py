@@ -547,9 +547,10 @@ class App:
         return out
 
     async def _with_full_text(self, client: httpx.AsyncClient, spec: FeedSpec, item: Item) -> Item:
-        async with self._host_limit(item.url):  # the feed fetch's politeness and limits
-            article = await fetch_article(client, item.url, max_bytes=self.policy.max_bytes,
-                                          deadline=self.policy.deadline, executor=self._work)
+        # the feed fetch's politeness and limits; the page is read in the work thread
+        article = await fetch_article(client, item.url, max_bytes=self.policy.max_bytes,
+                                      deadline=self.policy.deadline, executor=self._work,
+                                      slot=self._host_limit(item.url))
         if article.error:
             log.warning("full text failed: feed_url=%s guid=%s url=%s error=%s",
                         spec.url, item.guid, item.url, article.error)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import dataclasses
 import functools
 from configparser import ConfigParser
@@ -92,10 +93,14 @@ def with_article(item: Item, article: Article) -> Item:
 
 async def fetch_article(client: httpx.AsyncClient, url: str, *, max_bytes: int = MAX_BYTES,
                         deadline: float = DEADLINE,
-                        executor: concurrent.futures.Executor | None = None) -> Article:
-    """The page at `url` and its main text, extracted in `executor` (None: asyncio's default)."""
+                        executor: concurrent.futures.Executor | None = None,
+                        slot: contextlib.AbstractAsyncContextManager | None = None) -> Article:
+    """The page at `url` and its main text, extracted in `executor` (None: asyncio's default).
+    `slot` (a host's politeness limit) is held while fetching only: extraction may wait for a
+    busy executor, and the host should not wait with it."""
     try:
-        got = await fetch(client, url, max_bytes=max_bytes, deadline=deadline)
+        async with slot or contextlib.nullcontext():
+            got = await fetch(client, url, max_bytes=max_bytes, deadline=deadline)
     except FetchFailed as exc:
         return Article(error=_short(f"fetch failed: {exc}"))
     if not got.body:
