@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import zlib
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
@@ -101,6 +102,24 @@ class FeedServer:
 def good_feed(now: datetime, n: int = 3, prefix: str = "good") -> str:
     return rss([item(i, when=now - timedelta(hours=i + 1), guid=f"{prefix}-{i}",
                      link=f"https://good.example.test/{prefix}/{i}") for i in range(n)])
+
+
+class Overlap:
+    """Serves slowly and counts the requests in progress at once (`most`): what a politeness
+    limit should cap."""
+
+    def __init__(self, respond: Callable[[web.Request], web.Response], delay: float = 0.05):
+        self.respond, self.delay = respond, delay
+        self.now = self.most = 0
+
+    async def __call__(self, request: web.Request) -> web.Response:
+        self.now += 1
+        self.most = max(self.most, self.now)
+        try:
+            await asyncio.sleep(self.delay)
+            return self.respond(request)
+        finally:
+            self.now -= 1
 
 
 async def stall(request: web.Request) -> web.Response:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ from bot.schedule import PollPolicy
 from bot.store import Store
 from bot.store.schema import items
 from tests.feedfactory import Entry, rss
-from tests.feedserver import FeedServer
+from tests.feedserver import FeedServer, Overlap
 
 DAY = datetime(2025, 3, 4, 8, tzinfo=UTC)
 CAP = 64 * 1024  # the body cap the app is given: an oversized page needs no 10 MB
@@ -235,15 +234,7 @@ async def test_a_full_text_feed_fetches_every_article(rules: RuleSet, store: Sto
 
 async def test_article_pages_share_their_host_s_politeness_limit(rules: RuleSet, store: Store
                                                                  ) -> None:
-    active = {"now": 0, "max": 0}
-
-    async def slow_page(request: web.Request) -> web.Response:
-        active["now"] += 1
-        active["max"] = max(active["max"], active["now"])
-        await asyncio.sleep(0.05)
-        active["now"] -= 1
-        return web.Response(text=ARTICLE, content_type="text/html")
-
+    slow_page = Overlap(lambda request: web.Response(text=ARTICLE, content_type="text/html"))
     async with FeedServer() as server:
         pages = [server.route(f"/news/p{n}", slow_page) for n in range(5)]
         feed = rss([teaser(f"t{n}", page, hours=n) for n, page in enumerate(pages)])
@@ -255,4 +246,4 @@ async def test_article_pages_share_their_host_s_politeness_limit(rules: RuleSet,
 
     stored = stored_items(store)
     assert len(stored) == 5 and all(STATEMENT in r["full_text"] for r in stored.values())
-    assert active["max"] == 2
+    assert slow_page.most == 2

@@ -3,7 +3,6 @@ notices, per-host limits, feeds.yaml reloads, the cycle summary."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 from datetime import UTC, datetime, timedelta
@@ -19,7 +18,7 @@ from bot.render import AlertView
 from bot.rules import RuleSet
 from bot.schedule import PollPolicy
 from bot.store import Store
-from tests.feedserver import FeedServer, good_feed
+from tests.feedserver import FeedServer, Overlap, good_feed
 
 
 class Recorder:
@@ -166,23 +165,15 @@ async def test_a_notice_that_fails_does_not_stop_polling(rules: RuleSet, sqlite_
 async def test_one_host_gets_at_most_per_host_fetches_at_once(rules: RuleSet,
                                                               sqlite_store: Store) -> None:
     now = datetime.now(UTC)
-    active = {"now": 0, "max": 0}
-
-    async def slow(request: web.Request) -> web.Response:
-        active["now"] += 1
-        active["max"] = max(active["max"], active["now"])
-        await asyncio.sleep(0.1)
-        active["now"] -= 1
-        return web.Response(text=good_feed(now, 1, request.path.strip("/")),
-                            content_type="application/rss+xml")
-
+    slow = Overlap(lambda request: web.Response(text=good_feed(now, 1, request.path.strip("/")),
+                                                content_type="application/rss+xml"), delay=0.1)
     async with FeedServer() as server:
         specs = [spec(server.route(f"/f{n}", slow), f"f{n}") for n in range(6)]
         app = App(Pipeline(rules, sqlite_store), specs, [], concurrency=10,
                   policy=PollPolicy(per_host=2))
         summary = await app.poll_once(force=True)
     assert summary.new_items == 6
-    assert active["max"] == 2
+    assert slow.most == 2
 
 
 async def test_hosts_of_earlier_cycles_leave_no_politeness_slots_behind(
