@@ -10,13 +10,12 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
-import functools
 import logging
 import os
 import random
 import signal
 import socket
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -433,12 +432,14 @@ class App:
         self._host_limits: dict[str, asyncio.Semaphore] = {}
         self._host_loop: asyncio.AbstractEventLoop | None = None
         self._notices: list[str] = []
-        # Parsing feeds and pages, extraction and the store are synchronous and CPU-bound: they
-        # run in one thread of their own, so the event loop (fetches, chat commands, /healthz)
-        # never waits on them, and items are processed one at a time (the syndication index is
-        # not shared between threads). One thread, not a pool: the GIL runs one at a time anyway,
-        # and busy threads handing it to each other cost more CPU than they overlap (bench/).
-        self._work = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="shiftwatch-work")
+        # Polling (fetches, parsing, extraction, the store) runs in a thread of its own, on an
+        # event loop of its own, with the CPU-bound steps inline: the main loop (chat commands,
+        # /healthz, delivery) never waits on a long feed, and one thread does all the polling
+        # work. With fetches on one thread and parsing on another, the two handed the GIL to
+        # each other on every network event, which cost a fifth of the cycle's CPU (bench/).
+        # Items are processed one at a time there (the syndication index is not shared).
+        self._poller = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="shiftwatch-poll")
+        self._poll_runner: asyncio.Runner | None = None  # its event loop, kept between cycles
 
     # ------------------------------------------------------------------ polling
 
@@ -455,17 +456,8 @@ class App:
         # back when it ended, and hosts of feeds since removed must not pile up.
         self._host_limits.clear()
         try:
-            self._reclaim_leases()
-            remaining = {spec.url: spec for spec in self.feeds}
-            limit = asyncio.Semaphore(self.concurrency)
-            lanes = max(1, min(self.concurrency, len(remaining)))
-            async with self.client_factory() as client:
-                ends = await asyncio.gather(
-                    *(self._poll_claimed(client, limit, remaining, force, summary)
-                      for _ in range(lanes)), return_exceptions=True)
-            for end in ends:
-                if isinstance(end, BaseException):
-                    raise end
+            await asyncio.wrap_future(self._in_poller(self._poll_feeds, force, summary))
+            await self._send_notices()
             summary.delivered = await self.deliver_once()
         except DB_UNAVAILABLE as exc:
             log.warning("database unavailable, the cycle resumes at the next tick: error=%s",
@@ -475,10 +467,41 @@ class App:
             # not due again before its next check anyway
             with contextlib.suppress(*DB_UNAVAILABLE):  # else at the next cycle's start
                 self.store.release_leases(self.worker_id)
+        await self._send_notices()  # those of a cycle the database cut short
         log.info(summary.line())
         if self.metrics is not None:
             self.metrics.observe_cycle(summary)
         return summary
+
+    def _in_poller(self, step: Callable[..., Awaitable[T]], *args: Any) -> concurrent.futures.Future[T]:
+        """Run `step(*args)` on the polling thread's event loop. With a shared client (one
+        whose keep-alive connections outlive a cycle) the loop is kept for the next cycle;
+        otherwise nothing needs it after this one."""
+        def run() -> T:
+            runner = self._poll_runner or asyncio.Runner()
+            try:
+                return runner.run(step(*args))
+            finally:
+                if hasattr(self.client_factory, "aclose"):
+                    self._poll_runner = runner
+                else:
+                    runner.close()
+        return self._poller.submit(run)
+
+    async def _poll_feeds(self, force: bool, summary: CycleSummary) -> None:
+        """The polling part of a cycle, in the polling thread: every lane until no due feed is
+        left."""
+        self._reclaim_leases()
+        remaining = {spec.url: spec for spec in self.feeds}
+        limit = asyncio.Semaphore(self.concurrency)
+        lanes = max(1, min(self.concurrency, len(remaining)))
+        async with self.client_factory() as client:
+            ends = await asyncio.gather(
+                *(self._poll_claimed(client, limit, remaining, force, summary)
+                  for _ in range(lanes)), return_exceptions=True)
+        for end in ends:
+            if isinstance(end, BaseException):
+                raise end
 
     def _reclaim_leases(self) -> None:
         """Feeds this process still holds (a cycle cut short) and those of dead workers on this
@@ -523,7 +546,7 @@ class App:
         delays = list(DB_RETRY_DELAYS)
         while True:
             try:
-                return await asyncio.get_running_loop().run_in_executor(self._work, call, *args)
+                return call(*args)
             except DB_UNAVAILABLE as exc:
                 if not delays:
                     raise
@@ -547,10 +570,9 @@ class App:
         return out
 
     async def _with_full_text(self, client: httpx.AsyncClient, spec: FeedSpec, item: Item) -> Item:
-        # the feed fetch's politeness and limits; the page is read in the work thread
+        # the feed fetch's politeness and limits
         article = await fetch_article(client, item.url, max_bytes=self.policy.max_bytes,
-                                      deadline=self.policy.deadline, executor=self._work,
-                                      slot=self._host_limit(item.url))
+                                      deadline=self.policy.deadline, slot=self._host_limit(item.url))
         if article.error:
             log.warning("full text failed: feed_url=%s guid=%s url=%s error=%s",
                         spec.url, item.guid, item.url, article.error)
@@ -571,7 +593,6 @@ class App:
                              summary)
             except Exception:
                 log.exception("cannot record the failure: feed_url=%s", spec.url)
-        await self._send_notices()
 
     async def _poll_feed_guarded(self, client: httpx.AsyncClient, limit: asyncio.Semaphore,
                                  spec: FeedSpec, state: dict, summary: CycleSummary) -> None:
@@ -590,10 +611,7 @@ class App:
             self._succeeded(spec, state, now, etag=got.etag, last_modified=got.last_modified,
                             headers=got.headers, ttl_minutes=None, new=0, problem=None)
             return
-        # feedparser takes seconds over a huge feed: off the event loop, the other feeds go on
-        parsed = await asyncio.get_running_loop().run_in_executor(
-            self._work, functools.partial(parse_feed, got.body, spec.url, now=now,
-                                          headers=got.headers))
+        parsed = parse_feed(got.body, spec.url, now=now, headers=got.headers)
         if parsed.problem:
             self._failed(spec, state, parsed.problem, None, summary)
             return
@@ -811,11 +829,14 @@ class App:
             log.info("stopped")
 
     async def close(self) -> None:
-        """Close the shared HTTP client and the item thread."""
+        """Close the shared HTTP client (in the loop it belongs to) and the polling thread."""
         aclose = getattr(self.client_factory, "aclose", None)
         if aclose is not None:
-            await aclose()
-        self._work.shutdown(wait=True)
+            await asyncio.wrap_future(self._in_poller(aclose))
+        if self._poll_runner is not None:
+            await asyncio.wrap_future(self._poller.submit(self._poll_runner.close))
+            self._poll_runner = None
+        self._poller.shutdown(wait=True)
 
 
 def _file_signature(path: Path | None) -> tuple[int, int] | None:

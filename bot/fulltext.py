@@ -9,8 +9,6 @@ summary.
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import contextlib
 import dataclasses
 import functools
@@ -93,11 +91,10 @@ def with_article(item: Item, article: Article) -> Item:
 
 async def fetch_article(client: httpx.AsyncClient, url: str, *, max_bytes: int = MAX_BYTES,
                         deadline: float = DEADLINE,
-                        executor: concurrent.futures.Executor | None = None,
                         slot: contextlib.AbstractAsyncContextManager | None = None) -> Article:
-    """The page at `url` and its main text, extracted in `executor` (None: asyncio's default).
-    `slot` (a host's politeness limit) is held while fetching only: extraction may wait for a
-    busy executor, and the host should not wait with it."""
+    """The page at `url` and its main text. `slot` (a host's politeness limit) is held while
+    fetching only. The text is extracted on the calling event loop, so call this from one that
+    may wait on CPU work (the polling thread's: bot/app.py)."""
     try:
         async with slot or contextlib.nullcontext():
             got = await fetch(client, url, max_bytes=max_bytes, deadline=deadline)
@@ -110,8 +107,7 @@ async def fetch_article(client: httpx.AsyncClient, url: str, *, max_bytes: int =
     if content_type and content_type not in HTML_TYPES:
         return Article(error=_short(f"not an HTML page: content-type {content_type!r}"))
     try:
-        # CPU-bound parsing: keep the event loop (chat services share it) responsive.
-        text = await asyncio.get_running_loop().run_in_executor(executor, main_text, got.body, url)
+        text = main_text(got.body, url)
     except Exception as exc:  # trafilatura/lxml on hostile markup: a reason, never a crash
         return Article(error=_short(f"extraction failed: {type(exc).__name__}: {exc}"))
     if text is None:

@@ -3,8 +3,10 @@ notices, per-host limits, feeds.yaml reloads, the cycle summary."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -12,7 +14,7 @@ import pytest
 from aiohttp import web
 
 from bot.app import App, Pipeline
-from bot.fetch import host_of
+from bot.fetch import SharedClient, host_of
 from bot.models import FeedSpec
 from bot.render import AlertView
 from bot.rules import RuleSet
@@ -295,3 +297,55 @@ async def test_feeds_claimed_together_are_given_back_once_half_their_lease_is_go
     assert (summary.feeds, summary.new_items) == (6, 6)  # each feed polled once, none lost
     assert max(claims) == 4 and len([c for c in claims if c]) > 2  # the rest went back, reclaimed
     assert all(r["lease_owner"] is None for r in sqlite_store.all_feeds())
+
+
+async def test_the_event_loop_stays_free_while_a_cycle_works_through_a_slow_feed(
+        rules: RuleSet, sqlite_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chat commands and /healthz share the caller's event loop: a feed that takes long to
+    parse must not hold it."""
+    import bot.app
+
+    real_parse = bot.app.parse_feed
+
+    def slow_parse(*args, **kwargs):  # a huge feed, as far as the loop can tell
+        time.sleep(0.6)
+        return real_parse(*args, **kwargs)
+
+    monkeypatch.setattr(bot.app, "parse_feed", slow_parse)
+    gaps: list[float] = []
+
+    async def tick() -> None:
+        last = time.monotonic()
+        while True:
+            await asyncio.sleep(0.01)
+            gaps.append(time.monotonic() - last)
+            last = time.monotonic()
+
+    async with FeedServer() as server:
+        url = server.static("/feed", good_feed(datetime.now(UTC)))
+        app = App(Pipeline(rules, sqlite_store), [spec(url)], [])
+        ticker = asyncio.create_task(tick())
+        summary = await app.poll_once(force=True)
+        ticker.cancel()
+        await app.close()
+    assert summary.new_items == 3
+    assert len(gaps) > 20 and max(gaps) < 0.3
+
+
+async def test_a_shared_client_keeps_its_connection_from_one_cycle_to_the_next(
+        rules: RuleSet, sqlite_store: Store) -> None:
+    peers: list[object] = []
+    body = good_feed(datetime.now(UTC))
+
+    async def feed(request: web.Request) -> web.Response:
+        assert request.transport is not None
+        peers.append(request.transport.get_extra_info("peername"))
+        return web.Response(text=body, content_type="application/rss+xml")
+
+    async with FeedServer() as server:
+        url = server.route("/feed", feed)
+        app = App(Pipeline(rules, sqlite_store), [spec(url)], [], client_factory=SharedClient())
+        for _ in range(3):
+            await app.poll_once(force=True)
+        await app.close()
+    assert len(peers) == 3 and len(set(peers)) == 1  # one TCP connection, kept alive
