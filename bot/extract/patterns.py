@@ -95,8 +95,8 @@ def _to_regex(phrase: str) -> str:
 
 
 @lru_cache(maxsize=8192)
-def compile_phrase(phrase: str) -> str:
-    """One phrase -> a regex source (without flags) over folded, lower-case text."""
+def _after_boundary(phrase: str) -> str:
+    """A phrase's regex source from its first word on: every phrase starts at a word boundary."""
     if not isinstance(phrase, str) or not phrase.strip():
         raise PatternError("empty phrase")
     source = _to_regex(fold_lower(phrase.strip()))
@@ -104,15 +104,25 @@ def compile_phrase(phrase: str) -> str:
         re.compile(source)
     except re.error as exc:  # pragma: no cover - every construct above is escaped
         raise PatternError(str(exc)) from None
-    return _WORD_BOUNDARY_L + source + _WORD_BOUNDARY_R
+    return source + _WORD_BOUNDARY_R
+
+
+def compile_phrase(phrase: str) -> str:
+    """One phrase -> a regex source (without flags) over folded, lower-case text."""
+    return _WORD_BOUNDARY_L + _after_boundary(phrase)
 
 
 def compile_phrases(phrases: tuple[str, ...] | list[str]) -> re.Pattern[str] | None:
-    """Several phrases as one alternation, longest first; None when there are none."""
+    """Several phrases as one alternation, longest first; None when there are none.
+
+    The word boundary they all start with is tested once, before the alternation: `re` tries
+    every alternative at every position, and inside a word each failed on that same test
+    (the reporting verbs ran 15 times slower with it repeated in each)."""
     if not phrases:
         return None
     ordered = sorted(set(phrases), key=len, reverse=True)
-    return re.compile("|".join(f"(?:{compile_phrase(p)})" for p in ordered))
+    return re.compile(_WORD_BOUNDARY_L + "(?:" + "|".join(f"(?:{_after_boundary(p)})" for p in ordered)
+                      + ")")
 
 
 # One unit of a phrase: "(a|b c)" with an optional "?", or a word.
