@@ -99,6 +99,8 @@ async def _get(client: httpx.AsyncClient, url: str, etag: str | None, last_modif
     async with client.stream("GET", url, headers=headers) as response:
         status = response.status_code
         if status == 304:
+            # Read to its (empty) end, or the connection is closed instead of kept alive
+            await response.aread()
             # a 304 may refresh the validators; keep the old ones when it does not
             return Fetched(None, response.headers.get("etag") or etag,
                            response.headers.get("last-modified") or last_modified,

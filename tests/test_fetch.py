@@ -157,3 +157,19 @@ async def test_the_shared_client_keeps_its_connection_from_one_cycle_to_the_next
                 await fetch(client, url)
         await shared.aclose()
     assert len(peers) == 3 and len(set(peers)) == 1  # one TCP connection, kept alive
+
+
+async def test_a_304_leaves_its_connection_open_for_the_next_fetch() -> None:
+    peers: list[object] = []
+
+    async def conditional(request: web.Request) -> web.Response:
+        assert request.transport is not None
+        peers.append(request.transport.get_extra_info("peername"))
+        return web.Response(status=304, headers={"ETag": '"v1"'})
+
+    async with FeedServer() as server, make_client() as client:
+        url = server.route("/feed", conditional)
+        for _ in range(3):
+            got = await fetch(client, url, etag='"v1"')
+            assert got.status == 304 and got.body is None
+    assert len(peers) == 3 and len(set(peers)) == 1  # kept alive, not one connection per 304
