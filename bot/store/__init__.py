@@ -23,6 +23,7 @@ from sqlalchemy import (
     Connection,
     Engine,
     Select,
+    Update,
     bindparam,
     case,
     create_engine,
@@ -130,7 +131,7 @@ class Store:
         return state
 
     def record_fetch(self, conn: Connection, url: str, **values: Any) -> None:
-        conn.execute(update(feeds).where(feeds.c.url == url).values(**values))
+        conn.execute(_RECORD_FETCH, {"b_url": url, **values})
 
     def all_feeds(self) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
@@ -181,18 +182,13 @@ class Store:
         UPDATE SKIP LOCKED); SQLite has one writer at a time, so the UPDATE alone is atomic."""
         if urls is not None and not urls:
             return []
-        cond = ~feeds.c.disabled & (feeds.c.lease_until.is_(None) | (feeds.c.lease_until <= now))
-        if not force:
-            cond &= feeds.c.next_check_at.is_(None) | (feeds.c.next_check_at <= now)
+        params: dict[str, Any] = {"now": now, "limit": limit, "worker": worker,
+                                  "until": now + lease}
         if urls is not None:
-            cond &= feeds.c.url.in_(list(urls))
-        pick = (select(feeds.c.id).where(cond)
-                .order_by(feeds.c.next_check_at.nulls_first(), feeds.c.id).limit(limit)
-                .with_for_update(skip_locked=True))
-        claim = (update(feeds).where(feeds.c.id.in_(pick))
-                 .values(lease_owner=worker, lease_until=now + lease).returning(*feeds.c))
+            params["urls"] = list(urls)
         with self.begin() as conn:
-            return [dict(r) for r in conn.execute(claim).mappings()]
+            return [dict(r) for r in
+                    conn.execute(_claim_query(force, urls is not None), params).mappings()]
 
     def release_feed(self, url: str, worker: str) -> None:
         """Give a feed back (only if `worker` still holds it: an expired lease may be another's)."""
@@ -628,6 +624,24 @@ def _seen_query(permalink_guid: bool, article_url: bool) -> Select:
     return select(items.c.id).where(seen).limit(1)
 
 
+@lru_cache(maxsize=4)
+def _claim_query(force: bool, by_url: bool) -> Update:
+    """`claim_due_feeds`' statement, built once per shape (a claim costs about as much as the
+    304 it leads to, so building it every time counted)."""
+    now = bindparam("now")
+    cond = ~feeds.c.disabled & (feeds.c.lease_until.is_(None) | (feeds.c.lease_until <= now))
+    if not force:
+        cond &= feeds.c.next_check_at.is_(None) | (feeds.c.next_check_at <= now)
+    if by_url:
+        cond &= feeds.c.url.in_(bindparam("urls", expanding=True))
+    pick = (select(feeds.c.id).where(cond)
+            .order_by(feeds.c.next_check_at.nulls_first(), feeds.c.id).limit(bindparam("limit"))
+            .with_for_update(skip_locked=True))
+    return (update(feeds).where(feeds.c.id.in_(pick))
+            .values(lease_owner=bindparam("worker"), lease_until=bindparam("until"))
+            .returning(*feeds.c))
+
+
 # The queries of recording an item, built once (SQLAlchemy caches the compiled SQL, but building
 # and keying a statement per call cost more than running it); "b_" parameters name the row,
 # the others the columns an update sets.
@@ -635,6 +649,7 @@ _FINGERPRINTED_AFTER = select(items.c.id).where(
     (items.c.id > bindparam("after_id")) & items.c.fingerprint.is_not(None))
 _MAX_ITEM_ID = select(func.max(items.c.id))
 _SAVE_FULL_TEXT = update(items).where(items.c.id == bindparam("b_id"))
+_RECORD_FETCH = update(feeds).where(feeds.c.url == bindparam("b_url"))
 _FIRST_SIGHTING = (
     select(statements.c.id, statements.c.repeat_of, statements.c.said_on, statements.c.published)
     .where((statements.c.actor_id == bindparam("actor_id"))
