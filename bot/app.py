@@ -457,7 +457,6 @@ class App:
         self._host_limits.clear()
         try:
             await asyncio.wrap_future(self._in_poller(self._poll_feeds, force, summary))
-            await self._send_notices()
             summary.delivered = await self.deliver_once()
         except DB_UNAVAILABLE as exc:
             log.warning("database unavailable, the cycle resumes at the next tick: error=%s",
@@ -467,7 +466,7 @@ class App:
             # not due again before its next check anyway
             with contextlib.suppress(*DB_UNAVAILABLE):  # else at the next cycle's start
                 self.store.release_leases(self.worker_id)
-        await self._send_notices()  # those of a cycle the database cut short
+        await self._send_notices()  # from the main loop, whose chat clients they go through
         log.info(summary.line())
         if self.metrics is not None:
             self.metrics.observe_cycle(summary)
