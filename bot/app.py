@@ -440,6 +440,7 @@ class App:
         # Items are processed one at a time there (the syndication index is not shared).
         self._poller = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="shiftwatch-poll")
         self._poll_runner: asyncio.Runner | None = None  # its event loop, kept between cycles
+        self._polling: asyncio.Task | None = None  # the cycle running there, for `stop`
 
     # ------------------------------------------------------------------ polling
 
@@ -490,14 +491,22 @@ class App:
     async def _poll_feeds(self, force: bool, summary: CycleSummary) -> None:
         """The polling part of a cycle, in the polling thread: every lane until no due feed is
         left."""
-        self._reclaim_leases()
-        remaining = {spec.url: spec for spec in self.feeds}
-        limit = asyncio.Semaphore(self.concurrency)
-        lanes = max(1, min(self.concurrency, len(remaining)))
-        async with self.client_factory() as client:
-            ends = await asyncio.gather(
-                *(self._poll_claimed(client, limit, remaining, force, summary)
-                  for _ in range(lanes)), return_exceptions=True)
+        self._polling = asyncio.current_task()
+        try:
+            self._reclaim_leases()
+            remaining = {spec.url: spec for spec in self.feeds}
+            limit = asyncio.Semaphore(self.concurrency)
+            lanes = max(1, min(self.concurrency, len(remaining)))
+            async with self.client_factory() as client:
+                ends = await asyncio.gather(
+                    *(self._poll_claimed(client, limit, remaining, force, summary)
+                      for _ in range(lanes)), return_exceptions=True)
+        except asyncio.CancelledError:
+            if not self._stop.is_set():
+                raise
+            return  # stopped: feeds cut short keep their old state and are polled next time
+        finally:
+            self._polling = None
         for end in ends:
             if isinstance(end, BaseException):
                 raise end
@@ -792,6 +801,12 @@ class App:
 
     def stop(self) -> None:
         self._stop.set()
+        # A fetch may wait for its deadline (30 s): the cycle ends at its next await instead.
+        # What it cut short is recorded nowhere, so the next poll takes it up again.
+        polling = self._polling
+        if polling is not None:
+            with contextlib.suppress(RuntimeError):  # its loop closed meanwhile: nothing runs
+                polling.get_loop().call_soon_threadsafe(polling.cancel)
 
     async def run(self) -> None:
         """Poll and deliver on a schedule until stopped (Ctrl-C / SIGTERM)."""

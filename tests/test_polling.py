@@ -349,3 +349,31 @@ async def test_a_shared_client_keeps_its_connection_from_one_cycle_to_the_next(
             await app.poll_once(force=True)
         await app.close()
     assert len(peers) == 3 and len(set(peers)) == 1  # one TCP connection, kept alive
+
+
+async def test_stopping_ends_a_cycle_at_once_even_while_a_fetch_waits_on_a_slow_server(
+        rules: RuleSet, sqlite_store: Store) -> None:
+    """`stop` (SIGTERM) does not wait for a slow fetch's deadline; the feed it cut short keeps
+    its old state, so the next poll takes it up again."""
+    started = asyncio.Event()
+
+    async def slow(request: web.Request) -> web.Response:
+        started.set()
+        await asyncio.sleep(20)
+        return web.Response(text=good_feed(datetime.now(UTC)), content_type="application/rss+xml")
+
+    async with FeedServer() as server:
+        url = server.route("/slow", slow)
+        app = App(Pipeline(rules, sqlite_store), [spec(url)], [])
+        cycle = asyncio.create_task(app.poll_once(force=True))
+        await asyncio.wait_for(started.wait(), 5)
+        began = time.monotonic()
+        app.stop()
+        summary = await asyncio.wait_for(cycle, 5)
+        took = time.monotonic() - began
+        await app.close()
+    assert took < 2
+    assert summary.new_items == 0 and summary.failed == 0
+    row = feed_row(sqlite_store, url)
+    assert row["failures"] == 0 and row["last_error"] is None and row["last_checked_at"] is None
+    assert row["lease_owner"] is None  # given back
