@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import socket
 import zlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from aiohttp import web
 
+import bot.fetch
 from bot.fetch import USER_AGENT, FetchFailed, SharedClient, fetch, make_client
 from tests.feedserver import FeedServer, endless_redirect, gzip_bomb, gzipped, http_date, trickle
 
@@ -173,3 +176,37 @@ async def test_a_304_leaves_its_connection_open_for_the_next_fetch() -> None:
             got = await fetch(client, url, etag='"v1"')
             assert got.status == 304 and got.body is None
     assert len(peers) == 3 and len(set(peers)) == 1  # kept alive, not one connection per 304
+
+
+async def test_a_kept_alive_connection_the_server_closed_is_not_reused(monkeypatch) -> None:
+    # The pool must notice, before sending, that an idle connection was closed by the server;
+    # it asks bot.fetch's check (the socket kept from connect time), not anyio's each time.
+    checks: list[bool] = []
+    readable = bot.fetch._readable
+
+    def counted(sock: socket.socket) -> bool:
+        checks.append(readable(sock))
+        return checks[-1]
+
+    monkeypatch.setattr("bot.fetch._readable", counted)
+    connections = 0
+
+    async def answer_then_hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal connections
+        connections += 1
+        await reader.readuntil(b"\r\n\r\n")
+        # HTTP/1.1 without "Connection: close": the client keeps the connection for the next fetch
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok")
+        await writer.drain()
+        writer.close()
+        await writer.wait_closed()
+
+    server = await asyncio.start_server(answer_then_hang_up, "127.0.0.1", 0)
+    url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/feed"
+    async with server, make_client() as client:
+        for _ in range(3):
+            got = await fetch(client, url)
+            assert got.body == b"ok"
+            await asyncio.sleep(0.05)  # the server's FIN arrives while the connection is idle
+    assert connections == 3
+    assert True in checks  # the closed connections were found by the kept-socket check
