@@ -81,8 +81,11 @@ class Store:
         self.url = database_url(url)
         if self.url.startswith("sqlite:///") and not self.url.startswith("sqlite:///:memory:"):
             Path(self.url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        # A ping on checkout finds a server connection dropped while pooled; a SQLite file has
+        # no server to lose: there the ping is one more query for every transaction.
+        server = not self.url.startswith("sqlite")
         try:
-            self.engine: Engine = create_engine(self.url, future=True, pool_pre_ping=True)
+            self.engine: Engine = create_engine(self.url, future=True, pool_pre_ping=server)
         except Exception as exc:
             raise BotError(f"database {self._safe_url()}: {exc}") from None
         if self.engine.dialect.name == "sqlite":
