@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
+import ssl
 import zlib
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from aiohttp import web
@@ -178,7 +181,12 @@ async def test_a_304_leaves_its_connection_open_for_the_next_fetch() -> None:
     assert len(peers) == 3 and len(set(peers)) == 1  # kept alive, not one connection per 304
 
 
-async def test_a_kept_alive_connection_the_server_closed_is_not_reused(monkeypatch) -> None:
+TLS = Path(__file__).resolve().parent / "tls"
+
+
+@pytest.mark.parametrize("scheme", ["http", "https"])
+async def test_a_kept_alive_connection_the_server_closed_is_not_reused(monkeypatch, scheme: str
+                                                                        ) -> None:
     # The pool must notice, before sending, that an idle connection was closed by the server;
     # it asks bot.fetch's check (the socket kept from connect time), not anyio's each time.
     checks: list[bool] = []
@@ -189,6 +197,11 @@ async def test_a_kept_alive_connection_the_server_closed_is_not_reused(monkeypat
         return checks[-1]
 
     monkeypatch.setattr("bot.fetch._readable", counted)
+    server_tls = None
+    if scheme == "https":  # the same check must see through TLS to the socket beneath it
+        monkeypatch.setenv("SSL_CERT_FILE", str(TLS / "cert.pem"))  # httpx trusts the test CA
+        server_tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        server_tls.load_cert_chain(TLS / "cert.pem", TLS / "key.pem")
     connections = 0
 
     async def answer_then_hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -198,11 +211,12 @@ async def test_a_kept_alive_connection_the_server_closed_is_not_reused(monkeypat
         # HTTP/1.1 without "Connection: close": the client keeps the connection for the next fetch
         writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok")
         await writer.drain()
-        writer.close()
-        await writer.wait_closed()
+        await asyncio.sleep(0.01)  # the answer is on its way; then the connection is dropped
+        # (a graceful TLS close from asyncio would wait for the client's close_notify first)
+        writer.transport.abort()
 
-    server = await asyncio.start_server(answer_then_hang_up, "127.0.0.1", 0)
-    url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/feed"
+    server = await asyncio.start_server(answer_then_hang_up, "127.0.0.1", 0, ssl=server_tls)
+    url = f"{scheme}://127.0.0.1:{server.sockets[0].getsockname()[1]}/feed"
     async with server, make_client() as client:
         for _ in range(3):
             got = await fetch(client, url)
@@ -210,3 +224,28 @@ async def test_a_kept_alive_connection_the_server_closed_is_not_reused(monkeypat
             await asyncio.sleep(0.05)  # the server's FIN arrives while the connection is idle
     assert connections == 3
     assert True in checks  # the closed connections were found by the kept-socket check
+
+
+async def test_an_https_connection_is_kept_alive_from_one_fetch_to_the_next(monkeypatch) -> None:
+    monkeypatch.setenv("SSL_CERT_FILE", str(TLS / "cert.pem"))
+    server_tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_tls.load_cert_chain(TLS / "cert.pem", TLS / "key.pem")
+    connections = 0
+
+    async def answer_each(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal connections
+        connections += 1
+        with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError):  # client gone
+            while await reader.readuntil(b"\r\n\r\n"):
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(answer_each, "127.0.0.1", 0, ssl=server_tls)
+    url = f"https://127.0.0.1:{server.sockets[0].getsockname()[1]}/feed"
+    async with make_client() as client:
+        for _ in range(3):
+            assert (await fetch(client, url)).body == b"ok"
+    server.close()
+    await server.wait_closed()
+    assert connections == 1
