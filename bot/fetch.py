@@ -205,8 +205,8 @@ def _cheap_idle_checks(client: httpx.AsyncClient) -> None:
 
     Before each request and after each response, httpcore's pool asks every idle keep-alive
     connection whether its socket is readable (a server that closed it), and anyio answers by
-    rebuilding a table of socket attributes, with a system call, each time: about a third of the
-    CPU of fetching a feed here (encode/httpcore#928 is the open fix upstream). httpx offers no
+    rebuilding a table of socket attributes, with a system call, each time: a fifth of the CPU
+    of each fetch in bench.cycle (encode/httpcore#928 is the open fix upstream). httpx offers no
     public way to choose httpcore's network backend, hence the private attributes; when they are
     not found (another httpx or httpcore) the client keeps the stock backend."""
     pools = [getattr(t, "_pool", None) for t in (client._transport, *client._mounts.values())]
