@@ -184,6 +184,15 @@ async def test_a_304_leaves_its_connection_open_for_the_next_fetch() -> None:
 TLS = Path(__file__).resolve().parent / "tls"
 
 
+def tls_server_context(monkeypatch: pytest.MonkeyPatch) -> ssl.SSLContext:
+    """The test certificate's server side; clients made from here on trust it (httpx reads
+    SSL_CERT_FILE)."""
+    monkeypatch.setenv("SSL_CERT_FILE", str(TLS / "cert.pem"))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(TLS / "cert.pem", TLS / "key.pem")
+    return context
+
+
 @pytest.mark.parametrize("scheme", ["http", "https"])
 async def test_a_kept_alive_connection_the_server_closed_is_not_reused(monkeypatch, scheme: str
                                                                         ) -> None:
@@ -197,11 +206,8 @@ async def test_a_kept_alive_connection_the_server_closed_is_not_reused(monkeypat
         return checks[-1]
 
     monkeypatch.setattr("bot.fetch._readable", counted)
-    server_tls = None
-    if scheme == "https":  # the same check must see through TLS to the socket beneath it
-        monkeypatch.setenv("SSL_CERT_FILE", str(TLS / "cert.pem"))  # httpx trusts the test CA
-        server_tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        server_tls.load_cert_chain(TLS / "cert.pem", TLS / "key.pem")
+    # over https the same check must see through TLS to the socket beneath it
+    server_tls = tls_server_context(monkeypatch) if scheme == "https" else None
     connections = 0
 
     async def answer_then_hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -227,9 +233,7 @@ async def test_a_kept_alive_connection_the_server_closed_is_not_reused(monkeypat
 
 
 async def test_an_https_connection_is_kept_alive_from_one_fetch_to_the_next(monkeypatch) -> None:
-    monkeypatch.setenv("SSL_CERT_FILE", str(TLS / "cert.pem"))
-    server_tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    server_tls.load_cert_chain(TLS / "cert.pem", TLS / "key.pem")
+    server_tls = tls_server_context(monkeypatch)
     connections = 0
 
     async def answer_each(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
