@@ -209,7 +209,8 @@ def _cheap_idle_checks(client: httpx.AsyncClient) -> None:
     of each fetch in bench.cycle (encode/httpcore#928 is the open fix upstream). httpx offers no
     public way to choose httpcore's network backend, hence the private attributes; when they are
     not found (another httpx or httpcore) the client keeps the stock backend."""
-    pools = [getattr(t, "_pool", None) for t in (client._transport, *client._mounts.values())]
+    transports = [getattr(client, "_transport", None), *getattr(client, "_mounts", {}).values()]
+    pools = [getattr(t, "_pool", None) for t in transports]
     for pool in pools:
         backend = getattr(pool, "_network_backend", None)
         if isinstance(backend, httpcore.AsyncNetworkBackend) and not isinstance(backend, _KeptSockets):
