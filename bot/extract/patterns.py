@@ -5,6 +5,7 @@ A phrase is words matched whole, case- and accent-insensitively:
 - `(a|b c)`  alternatives, each one or more words; `(a|b)?` optional
 - `...`      a gap of up to three words
 - `-` inside a word also matches a space or nothing: `cease-fire` ~ `cease fire`, `ceasefire`
+- a word of symbols only may touch the word before it: `5 %` ~ `5%`, `5 %`
 Everything else is literal. Phrases are matched against folded text (see bot.textnorm).
 """
 
@@ -24,6 +25,8 @@ _WORD_BOUNDARY_L = r"(?<![\w'])"
 _WORD_BOUNDARY_R = r"(?![\w])"
 # A quotation mark may open or close a word: 'backed the Commission "fully"', '"will not abandon" its'.
 _SEP = r'"?\s+"?'
+# Before a symbol ("5%", "5 %"), the space is optional.
+_SEP_SYMBOL = r'"?\s*"?'
 GAP = r"(?:\s+\"?[\w'.,\"-]+){0,3}?"
 
 
@@ -37,8 +40,13 @@ def _word(token: str) -> str:
     return body + (r"[\w'-]*" if star else "")
 
 
+def _is_symbol(token: str) -> bool:
+    return not re.search(r"\w", token)
+
+
 def _units(phrase: str) -> list[tuple[str, str]]:
-    """A phrase -> ("word", regex) / ("group", regex) / ("opt", regex) / ("gap", "") units."""
+    """A phrase -> ("word", regex) / ("group", regex) / ("opt", regex) / ("gap", "") units;
+    a "word" or "group" that may start with a symbol is "symbol-word" / "symbol-group"."""
     units: list[tuple[str, str]] = []
     i = 0
     while i < len(phrase):
@@ -59,7 +67,10 @@ def _units(phrase: str) -> list[tuple[str, str]]:
                     raise PatternError("empty alternative" if not words else "... inside ( )")
                 alts.append(r"\s+".join(_word(w) for w in words))
             optional = close + 1 < len(phrase) and phrase[close + 1] == "?"
-            units.append(("opt" if optional else "group", "(?:" + "|".join(alts) + ")"))
+            kind = "opt" if optional else "group"
+            if any(_is_symbol(alt.split()[0]) for alt in inner.split("|")):
+                kind = "symbol-" + kind
+            units.append((kind, "(?:" + "|".join(alts) + ")"))
             i = close + (2 if optional else 1)
         elif ch == ")":
             raise PatternError("unbalanced )")
@@ -68,13 +79,16 @@ def _units(phrase: str) -> list[tuple[str, str]]:
             while j < len(phrase) and not phrase[j].isspace() and phrase[j] not in "()":
                 j += 1
             token = phrase[i:j]
-            units.append(("gap", "") if token == "..." else ("word", _word(token)))
+            if token == "...":
+                units.append(("gap", ""))
+            else:
+                units.append(("symbol-word" if _is_symbol(token) else "word", _word(token)))
             i = j
     if not units:
         raise PatternError("empty phrase")
     if units[0][0] == "gap" or units[-1][0] == "gap":
         raise PatternError("... must stand between two words")
-    if all(kind == "opt" for kind, _ in units):
+    if all(kind.endswith("opt") for kind, _ in units):
         raise PatternError("a phrase needs at least one required word")
     return units
 
@@ -83,13 +97,14 @@ def _to_regex(phrase: str) -> str:
     out = ""
     need_space = False  # whether the next required unit must be preceded by white space
     for kind, rx in _units(phrase):
+        sep = _SEP_SYMBOL if kind.startswith("symbol-") else _SEP
         if kind == "gap":
             out += GAP
             need_space = True
-        elif kind == "opt":
-            out += rf"(?:{_SEP}{rx})?" if need_space else rf"(?:{rx}{_SEP})?"
+        elif kind.endswith("opt"):
+            out += rf"(?:{sep}{rx})?" if need_space else rf"(?:{rx}{_SEP})?"
         else:
-            out += (_SEP if need_space else "") + rx
+            out += (sep if need_space else "") + rx
             need_space = True
     return out
 

@@ -63,3 +63,14 @@ def test_an_alternation_starts_only_at_a_word_boundary(text: str, found: list[st
     rx = compile_phrases(["(said|says)", "told"])
     assert rx is not None
     assert [m.group(0) for m in rx.finditer(text)] == found
+
+
+@pytest.mark.parametrize(("text", "matches"), [
+    ("a target of 5% of output", True),
+    ("a target of 5 % of output", True),
+    ("a target of 25% of output", False),
+    ("a target of 5 of output", False),
+])
+def test_a_symbol_may_touch_the_word_before_it(text: str, matches: bool) -> None:
+    for phrase in ("5 % of output", "(5|five) (%|percent) of output"):
+        assert bool(re.search(compile_phrase(phrase), fold_lower(text))) is matches, phrase
