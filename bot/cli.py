@@ -9,7 +9,7 @@ import json
 import logging
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,17 +19,21 @@ from bot.app import App, Pipeline, utcnow
 from bot.chat.console import ConsoleDestination
 from bot.errors import BotError, ConfigError
 from bot.evaluate import (
-    load_gold,
+    Score,
+    cause_table,
+    classify,
     score_shifts,
     score_statements,
     shift_key,
     statement_key,
     summary_line,
+    topic_table,
 )
 from bot.feeds import load_feeds
 from bot.fetch import SharedClient, make_client
+from bot.gold import Gold, check_guids, load_gold
 from bot.lookup import country_display, resolve_actor, resolve_country, resolve_topic
-from bot.models import Item
+from bot.models import Item, Statement
 from bot.parse import parse_feed
 from bot.render import AlertView, position_json, position_line, shift_json, statement_json
 from bot.rules import RuleSet, load_rules
@@ -139,10 +143,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("url", nargs="?", metavar="URL", help="the feed to enable")
     p.add_argument("--json", action="store_true", help="a JSON list, one object per feed")
 
-    p = add("eval", "replay labelled feeds and score statements and shifts against gold labels")
-    p.add_argument("--gold", required=True)
-    p.add_argument("--shifts")
-    p.add_argument("paths", nargs="+", metavar="FEED")
+    p = add("eval", "replay labelled feeds and score statements and shifts against gold labels: "
+            "misses and false alarms with their explanation, a table of causes, figures by topic")
+    p.add_argument("--gold", required=True, metavar="GOLD.yaml",
+                   help="the labels (corpus format: gold.yaml)")
+    p.add_argument("--shifts", metavar="SHIFTS.yaml", help="the expected shifts (shifts.yaml)")
+    p.add_argument("--split", choices=("dev", "test"),
+                   help="score only the items of this split (every item is still replayed, so "
+                        "positions carry across); the test split prints figures only")
+    p.add_argument("--summary", action="store_true",
+                   help="print the figures only, without misses and causes")
+    p.add_argument("paths", nargs="+", metavar="FEED", help="the labelled feed files or folders")
     return parser
 
 
@@ -422,43 +433,77 @@ def _rules_explain(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.explain import explain_sentence_for
-    from bot.extract import Extractor
+    from bot.explain import explain_sentence_for, sentence_facts
+    from bot.extract import Extractor, SentenceTrace
 
     rules = load_rules(settings.rules_dir)
-    extractor = Extractor(rules)  # compiled once for every explanation below
-    gold = load_gold(args.gold, args.shifts)
+    gold = load_gold(args.gold, args.shifts, labels=rules.stances.labels, topics=rules.topics)
     items = read_items(args.paths)
+    check_guids(gold, args.gold, {i.guid for i in items})
+    if args.split and args.split not in gold.splits():
+        raise BotError(f"{args.gold}: no item has split {args.split!r} "
+                       f"(splits: {', '.join(sorted(gold.splits())) or 'none'})")
+    guids = gold.guids(args.split) if args.split else None
+    extractor = Extractor(rules)  # compiled once for every explanation below
     by_guid = {i.guid: i for i in items}
-    system_statements = []
-    system_shifts = []
+    statements: list[Statement] = []
+    shift_records: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="shiftwatch-eval-") as tmp:
         store = Store(str(Path(tmp) / "eval.db"))
         try:
             for _item, found, records in replay(rules, store, items):
-                system_statements += [(statement_key(s), s) for s in found]
-                system_shifts += [(shift_key(r), r) for r in records]
+                statements += found
+                shift_records += records
         finally:
             store.close()
-    st = score_statements(gold, system_statements)
-    sh = score_shifts(gold, system_shifts)
+    system_statements = [(statement_key(s), s) for s in statements]
+    system_shifts = [(shift_key(r), r) for r in shift_records]
+    st = score_statements(gold, system_statements, guids=guids)
+    sh = score_shifts(gold, system_shifts, guids=guids)
+    # The test split is sealed: its figures are printed, never its items or misses.
+    sealed = args.split == "test"
+    if not args.summary and not sealed:
+        _print_misses(st, sh, gold, by_guid, lambda item, evidence: explain_sentence_for(
+            extractor, item, evidence))
+        traces: dict[str, list[SentenceTrace]] = {}
+
+        def probe(guid: str, evidence: str):
+            item = by_guid.get(guid)
+            if item is None:
+                return None
+            if guid not in traces:
+                traces[guid] = extractor.trace(item)
+            return sentence_facts(extractor, item, evidence, traces[guid])
+
+        print(f"\ncauses{f' ({args.split} split)' if args.split else ''}:")
+        print("\n".join(cause_table(classify(gold, statements, shift_records, probe, guids),
+                                    rules.stances.labels)))
+    if sealed and not args.summary:
+        print("test split: figures only (its items and misses are not for reading)")
+    if len(gold.topics) > 1 or args.split:
+        print(f"\nby topic{f' ({args.split} split)' if args.split else ''}:")
+        print("\n".join(topic_table(gold, system_statements, system_shifts, guids)))
+    print(summary_line(st, sh))
+    return 0
+
+
+def _print_misses(st: Score, sh: Score, gold: Gold, by_guid: dict[str, Item],
+                  explain: Callable[[Item, str], str]) -> None:
     for guid, actor, topic, stance in st.misses:
         evidence = gold.evidence.get((guid, actor, topic, stance), "")
         print(f"MISS statement {guid} {actor} {topic} {stance}: \"{evidence}\"")
         if guid in by_guid and evidence:
-            print(explain_sentence_for(extractor, by_guid[guid], evidence))
+            print(explain(by_guid[guid], evidence))
     for key, s in st.false_alarms:
         guid, _, topic, stance = key
         print(f"FALSE statement {guid} {s.actor_name} {topic} {stance}: \"{s.evidence}\"")
         if guid in by_guid:
-            print(explain_sentence_for(extractor, by_guid[guid], s.evidence))
+            print(explain(by_guid[guid], s.evidence))
     for actor, topic, to, guid in sh.misses:
         print(f"MISS shift {guid} {actor} {topic} -> {to}")
     for (_actor, topic, to, guid), r in sh.false_alarms:
         print(f"FALSE shift {guid} {r['actor_name']} {topic} {r['from_stance']} -> {to}: "
               f"\"{r['evidence']}\"")
-    print(summary_line(st, sh))
-    return 0
 
 
 def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.evaluate import SentenceFacts
 from bot.extract import Extractor, SentenceTrace
 from bot.models import Item
 from bot.rules import RuleSet
@@ -63,3 +64,25 @@ def explain_sentence_for(extractor: Extractor, item: Item, evidence: str) -> str
     if not traces:
         return "    (no sentence of the item holds that evidence)"
     return "\n".join("    " + describe(t, rules).replace("\n", "\n    ") for t in traces)
+
+
+def sentence_facts(extractor: Extractor, item: Item, evidence: str,
+                   traces: list[SentenceTrace] | None = None) -> SentenceFacts | None:
+    """What extraction found in the sentence(s) of `item` holding `evidence` (for `eval`'s causes);
+    None when no sentence holds it. `traces`: the item's traces, when already computed."""
+    key = squash(evidence)
+    rules = extractor.rules
+    held = [t for t in (traces if traces is not None else extractor.trace(item))
+            if key and key in squash(t.sentence.text)]
+    if not held:
+        return None
+
+    def name(actor_id: str | None, via: str) -> str:
+        actor = rules.actors.get(actor_id or "")
+        return squash(actor.name if actor else via)
+
+    return SentenceFacts(
+        topics=frozenset(h.topic for t in held for h in t.topics),
+        speakers=frozenset(name(m.actor_id, m.via) for t in held for r in t.reports
+                           for m in r.speakers),
+        stated=frozenset((squash(s.actor_name), s.topic) for t in held for s in t.statements))

@@ -120,14 +120,16 @@ def test_eval_scores_against_gold_labels(feed: Path, tmp_path: Path,
                     "  f1:\n    statements:\n      - {actor: Emmanuel Macron, country: FR, "
                     "stance: open, historical: false, evidence: x}\n"
                     "  f2:\n    statements:\n      - {actor: Olaf Scholz, country: DE, "
-                    "stance: supports, historical: false, evidence: x}\n")
+                    "stance: supports, historical: false, evidence: x}\n"
+                    "  f3:\n    statements:\n      - {actor: Emmanuel Macron, country: FR, "
+                    "stance: conditional, historical: false, evidence: x}\n")
     shifts = tmp_path / "shifts.yaml"
     shifts.write_text("topic: troops-to-ukraine\nshifts:\n  - {actor: Emmanuel Macron, "
                       "country: FR, from: open, to: conditional, guid: f3}\n")
     code, out, _ = run_cli(capsys, "eval", "--gold", str(gold), "--shifts", str(shifts), str(feed))
     assert code == 0
     assert "MISS statement f2 olaf scholz troops-to-ukraine supports" in out
-    assert out.splitlines()[-1] == "statements P=0.33 R=0.50 shifts P=1.00 R=1.00"
+    assert out.splitlines()[-1] == "statements P=0.67 R=0.67 shifts P=1.00 R=1.00"
 
 
 def test_help_shows_an_example(capsys: pytest.CaptureFixture[str]) -> None:
@@ -198,3 +200,70 @@ def test_poll_once_and_run_alert_on_new_items_and_not_again_after_restart(tmp_pa
     assert proc.returncode == 0, log_file.read_text()
     assert len(alerts.read_text().splitlines()) == 1
     assert "SHIFT" not in out
+
+
+def _split_corpus(tmp_path: Path, feed: Path) -> tuple[Path, Path]:
+    gold = tmp_path / "gold.yaml"
+    gold.write_text("topic: troops-to-ukraine\nitems:\n"
+                    "  f1:\n    split: dev\n    statements:\n      - {actor: Emmanuel Macron, "
+                    "stance: open, evidence: Nothing should be excluded}\n"
+                    "  f2:\n    split: dev\n    statements:\n      - {actor: Olaf Scholz, "
+                    "stance: supports, evidence: no German soldiers}\n"
+                    "  f3:\n    split: test\n    statements:\n      - {actor: Emmanuel Macron, "
+                    "stance: conditional, evidence: consider sending troops}\n")
+    shifts = tmp_path / "shifts.yaml"
+    shifts.write_text("topic: troops-to-ukraine\nshifts:\n  - {actor: Emmanuel Macron, "
+                      "from: open, to: conditional, guid: f3, split: test}\n")
+    return gold, shifts
+
+
+def test_eval_of_a_split_scores_its_items_and_explains_its_misses(
+        feed: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    gold, shifts = _split_corpus(tmp_path, feed)
+    code, out, _ = run_cli(capsys, "eval", "--split", "dev", "--gold", str(gold), "--shifts",
+                           str(shifts), str(feed))
+    assert code == 0
+    assert "MISS statement f2 olaf scholz troops-to-ukraine supports" in out
+    assert "stance wrong (another label)   [f2]" in out
+    assert "f3" not in out.split("causes")[1]
+    # shifts: none expected in dev, none raised there (f3's is in the test split)
+    assert out.splitlines()[-1] == "statements P=0.50 R=0.50 shifts P=n/a R=n/a"
+
+
+def test_eval_of_the_test_split_prints_figures_and_no_items(
+        feed: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    gold, shifts = _split_corpus(tmp_path, feed)
+    code, out, _ = run_cli(capsys, "eval", "--split", "test", "--gold", str(gold), "--shifts",
+                           str(shifts), str(feed))
+    assert code == 0
+    assert "MISS" not in out and "FALSE" not in out and "causes" not in out
+    assert "figures only" in out
+    assert out.splitlines()[-1] == "statements P=1.00 R=1.00 shifts P=1.00 R=1.00"
+
+
+def test_eval_summary_prints_only_figures(feed: Path, tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    gold, shifts = _split_corpus(tmp_path, feed)
+    code, out, _ = run_cli(capsys, "eval", "--summary", "--gold", str(gold), "--shifts",
+                           str(shifts), str(feed))
+    assert code == 0
+    assert "MISS" not in out and "causes" not in out
+    assert out.splitlines()[-1].startswith("statements P=0.67 R=0.67")
+
+
+def test_eval_refuses_a_split_no_item_has(feed: Path, tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    gold = tmp_path / "gold.yaml"
+    gold.write_text("topic: troops-to-ukraine\nitems:\n  f1:\n    statements: []\n"
+                    "  f2:\n    statements: []\n  f3:\n    statements: []\n")
+    code, _, err = run_cli(capsys, "eval", "--split", "dev", "--gold", str(gold), str(feed))
+    assert code == 1
+    assert "no item has split 'dev'" in err
+
+
+def test_eval_given_the_shifts_file_as_gold_says_so(feed: Path, tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    _, shifts = _split_corpus(tmp_path, feed)
+    code, out, err = run_cli(capsys, "eval", "--gold", str(shifts), str(feed))
+    assert code == 2 and out == ""
+    assert "pass it as --shifts" in err
