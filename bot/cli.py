@@ -19,6 +19,7 @@ from bot.app import App, Pipeline, utcnow
 from bot.chat.console import ConsoleDestination
 from bot.errors import BotError, ConfigError
 from bot.evaluate import (
+    Causes,
     Score,
     cause_table,
     classify,
@@ -463,8 +464,6 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     # The test split is sealed: its figures are printed, never its items or misses.
     sealed = args.split == "test"
     if not args.summary and not sealed:
-        _print_misses(st, sh, gold, by_guid, lambda item, evidence: explain_sentence_for(
-            extractor, item, evidence))
         traces: dict[str, list[SentenceTrace]] = {}
 
         def probe(guid: str, evidence: str):
@@ -475,9 +474,11 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
                 traces[guid] = extractor.trace(item)
             return sentence_facts(extractor, item, evidence, traces[guid])
 
+        causes = classify(gold, statements, shift_records, probe, guids)
+        _print_misses(st, sh, gold, by_guid, causes, lambda item, evidence: explain_sentence_for(
+            extractor, item, evidence))
         print(f"\ncauses{f' ({args.split} split)' if args.split else ''}:")
-        print("\n".join(cause_table(classify(gold, statements, shift_records, probe, guids),
-                                    rules.stances.labels)))
+        print("\n".join(cause_table(causes, rules.stances.labels)))
     if sealed and not args.summary:
         print("test split: figures only (its items and misses are not for reading)")
     if len(gold.topics) > 1 or args.split:
@@ -487,16 +488,18 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _print_misses(st: Score, sh: Score, gold: Gold, by_guid: dict[str, Item],
+def _print_misses(st: Score, sh: Score, gold: Gold, by_guid: dict[str, Item], causes: Causes,
                   explain: Callable[[Item, str], str]) -> None:
-    for guid, actor, topic, stance in st.misses:
-        evidence = gold.evidence.get((guid, actor, topic, stance), "")
-        print(f"MISS statement {guid} {actor} {topic} {stance}: \"{evidence}\"")
+    for key in st.misses:
+        guid, actor, topic, stance = key
+        evidence = gold.evidence.get(key, "")
+        print(f"MISS statement {guid} {actor} {topic} {stance}: \"{evidence}\"  [{causes.of_miss[key]}]")
         if guid in by_guid and evidence:
             print(explain(by_guid[guid], evidence))
     for key, s in st.false_alarms:
         guid, _, topic, stance = key
-        print(f"FALSE statement {guid} {s.actor_name} {topic} {stance}: \"{s.evidence}\"")
+        print(f"FALSE statement {guid} {s.actor_name} {topic} {stance}: \"{s.evidence}\"  "
+              f"[{causes.of_false[key]}]")
         if guid in by_guid:
             print(explain(by_guid[guid], s.evidence))
     for actor, topic, to, guid in sh.misses:

@@ -168,6 +168,8 @@ class Causes:
     time: Counter[str] = field(default_factory=Counter)    # on statements matched by their stance
     shift_misses: Counter[str] = field(default_factory=Counter)
     shift_false: Counter[str] = field(default_factory=Counter)
+    of_miss: dict[StatementKey, str] = field(default_factory=dict)
+    of_false: dict[StatementKey, str] = field(default_factory=dict)
     # (id of the counter, cause) -> the items it occurs in
     examples: dict[tuple[int, str], list[str]] = field(default_factory=lambda: defaultdict(list))
 
@@ -209,9 +211,10 @@ def classify(gold: Gold, statements: Sequence[Statement], shifts: Sequence[dict[
             return SPEAKER_WRONG
         return SPEAKER_MISSED
 
-    miss_cause = {key: note(causes.statement_misses, why_missed(key), key[0]) for key in st.misses}
+    miss_cause = causes.of_miss
+    miss_cause.update({key: note(causes.statement_misses, why_missed(key), key[0]) for key in st.misses})
 
-    false_cause: dict[StatementKey, str] = {}
+    false_cause = causes.of_false
     gold_by_item_actor: dict[tuple[str, str], set[tuple[str, str]]] = defaultdict(set)
     for guid, actor, topic, stance in gold.statements:
         gold_by_item_actor[guid, actor].add((topic, stance))
