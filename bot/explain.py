@@ -31,7 +31,8 @@ def describe(trace: SentenceTrace, rules: RuleSet) -> str:
         lines.append("  time: current (no historical marker)")
     for topic, names, reading in trace.readings:
         cues = "; ".join(
-            f"{c.text!r} {c.label}" + (f" negated by {c.negator!r} -> {c.final}" if c.negator else "")
+            f"{c.text!r} {c.label}" + (" (implicit: modal + action)" if c.implicit else "")
+            + (f" negated by {c.negator!r} -> {c.final}" if c.negator else "")
             + (f" (weight {c.weight:g})" if c.weight != 1 else "")
             for c in reading.cues) or "no stance cue"
         cond = f"; condition {reading.condition!r}" if reading.condition else ""

@@ -87,6 +87,18 @@ class Topic:
     labels: tuple[str, ...] = ()
     cues: tuple[CueSet, ...] = ()
     refer_back: tuple[str, ...] = ()
+    actions: tuple[str, ...] = ()     # verbs of this topic's action, added to the implicit ones
+
+
+@dataclass(frozen=True)
+class ImplicitRules:
+    """Stance from modality and polarity when no cue matches (stances.yaml `implicit:`): a
+    modal before an action whose object is on the topic ("Canada would devote 5 % of GDP")."""
+
+    modals: dict[str, tuple[str, ...]]    # label -> modal words ("will", "ready to"; "could")
+    actions: tuple[str, ...]              # "send", "supply*", "devote"
+    objects: tuple[str, ...]              # words that stand for the topic's object: "it", "them"
+    confidence: float = 0.8
 
 
 @dataclass(frozen=True)
@@ -99,6 +111,7 @@ class StanceRules:
     # A shift less confident than this is held unconfirmed until a second independent source.
     confirm_threshold: float = 0.7
     confidence: ConfidenceRules = field(default_factory=lambda: ConfidenceRules())
+    implicit: ImplicitRules | None = None
 
 
 # How much each piece of evidence is worth (stances.yaml `confidence:`; see rules/README.md).
@@ -261,6 +274,7 @@ class TopicIn(_Strict):
     labels: list[str] = Field(default_factory=list)
     cues: list[CueSetIn] = Field(default_factory=list)
     refer_back: list[str] = Field(default_factory=list)
+    actions: list[str] = Field(default_factory=list)
 
 
 class TopicsFile(_Strict):
@@ -275,6 +289,14 @@ class StancesFile(_Strict):
     cues: list[CueSetIn] = Field(default_factory=list)
     alerting: AlertingIn = Field(default_factory=lambda: AlertingIn())
     confidence: ConfidenceIn = Field(default_factory=lambda: ConfidenceIn())
+    implicit: ImplicitIn | None = None
+
+
+class ImplicitIn(_Strict):
+    modals: dict[str, list[str]]
+    actions: list[str]
+    objects: list[str] = Field(default_factory=list)
+    confidence: float = Field(default=0.8, ge=0.0, le=1.0)
 
 
 class AlertingIn(_Strict):
@@ -467,6 +489,18 @@ def _check_stances(data: StancesFile, report: _Reporter) -> StanceRules:
     for i, cue in enumerate(data.cues):
         if cue.stance not in labels:
             report("stances", ("cues", i, "stance"), f"{cue.stance!r} is not a label {list(labels)}")
+    implicit = None
+    if data.implicit is not None:
+        for label, modals in data.implicit.modals.items():
+            if label not in labels:
+                report("stances", ("implicit", "modals", label), f"{label!r} is not a label")
+            for j, modal in enumerate(modals):
+                if "(" in modal or "..." in modal:
+                    report("stances", ("implicit", "modals", label, j),
+                           f"{modal!r}: a modal is plain words (they are joined into one group)")
+        implicit = ImplicitRules({k: tuple(v) for k, v in data.implicit.modals.items()},
+                                 tuple(data.implicit.actions), tuple(data.implicit.objects),
+                                 data.implicit.confidence)
     return StanceRules(labels, tuple(data.negators), dict(data.negated), tuple(data.conditions),
                        tuple(CueSet(c.stance, tuple(c.phrases), c.weight, c.keep_when_negated)
                              for c in data.cues),
@@ -476,7 +510,8 @@ def _check_stances(data: StancesFile, report: _Reporter) -> StanceRules:
                            evidence={**EVIDENCE_DEFAULTS, **data.confidence.evidence},
                            carried_topic=data.confidence.carried_topic,
                            hedge=data.confidence.hedge,
-                           hedges=tuple(data.confidence.hedges)))
+                           hedges=tuple(data.confidence.hedges)),
+                       implicit)
 
 
 def _check_topics(data: TopicsFile, stances: StanceRules, report: _Reporter) -> dict[str, Topic]:
@@ -497,7 +532,7 @@ def _check_topics(data: TopicsFile, stances: StanceRules, report: _Reporter) -> 
                           tuple(t.ignore), tuple(t.labels),
                           tuple(CueSet(c.stance, tuple(c.phrases), c.weight, c.keep_when_negated)
                                 for c in t.cues),
-                          tuple(t.refer_back))
+                          tuple(t.refer_back), tuple(t.actions))
     return out
 
 
@@ -520,6 +555,7 @@ def _check_phrases(docs: dict[str, YamlDoc], report: _Reporter) -> None:
                 report(name, path, f"{value!r}: {exc}")
 
     phrase_keys = {"phrases", "keywords", "context", "exclude", "ignore", "negators", "conditions",
-                   "reporting_verbs", "refer_back", "historical_markers", "hedges"}
+                   "reporting_verbs", "refer_back", "historical_markers", "hedges", "report_nouns",
+                   "voice_nouns", "date_not_statement", "modals", "actions", "objects"}
     for name in ("topics", "stances", "language"):
         walk(name, docs[name].data, (), lambda p: any(k in phrase_keys for k in p if isinstance(k, str)))

@@ -7,7 +7,8 @@ confidence = attribution x evidence x cue agreement [x carried topic] [x hedge],
 - evidence: a direct quotation holding the cue > indirect speech > no reporting verb at all;
 - cue agreement: 0.6 + 0.4 x the winning label's share of the cue weight (mixed cues lower it);
 - carried topic: the sentence names no topic keyword of its own;
-- hedge: "may", "perhaps", "reportedly" in the speaker's words.
+- hedge: "may", "perhaps", "reportedly" in the speaker's words;
+- implicit stance: read from a modal and an action, with no cue (stances.yaml `implicit:`).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ class Confidence:
 class ConfidenceModel:
     def __init__(self, rules: RuleSet):
         self.c = rules.stances.confidence
+        self.implicit = rules.stances.implicit.confidence if rules.stances.implicit else None
         self._hedges = compile_phrases(list(self.c.hedges))
 
     def score(self, mention: Mention, report: Report, reading: StanceReading, s: Sentence,
@@ -51,6 +53,8 @@ class ConfidenceModel:
         else:
             factors.append(("indirect speech", self.c.evidence["indirect"]))
         factors.append(("cue agreement", round(0.6 + 0.4 * reading.certainty, 3)))
+        if reading.cues and all(c.implicit for c in reading.cues) and self.implicit is not None:
+            factors.append(("implicit stance (modal + action)", self.implicit))
         if carried:
             factors.append(("topic carried over", self.c.carried_topic))
         if self._hedges is not None and reading.cues:

@@ -28,6 +28,15 @@ def _word_before(text: str, pos: int) -> str:
     return words[-1] if words else ""
 
 
+def _negation_window(before: str) -> str:
+    """The words just before a cue that a negator in them negates: at most four, in the same
+    clause, after the last comma ("if there is no ceasefire, we may send them" is not negated)."""
+    breaks = list(_CLAUSE_BREAK.finditer(before))
+    if breaks:
+        before = before[breaks[-1].end():]
+    return " ".join(before.rsplit(",", 1)[-1].split()[-4:])
+
+
 def _in_whether(text: str, pos: int) -> bool:
     """"too early to say whether Sweden would send troops": a cue a few words after "whether",
     in the same clause, is inside an embedded question."""
@@ -47,6 +56,7 @@ class Cue:
     negator: str = ""
     keep: bool = False      # not flipped by a negator (a warning, or a cue with its own negation)
     gapped: bool = False    # its phrase has a `...` gap, which may hold a negator
+    implicit: bool = False  # read from a modal and an action, not from a cue phrase
 
 
 _LINK = frozenset({"", "to", "of", "for", "about", "on", "the", "any", "a", "an"})
@@ -81,6 +91,25 @@ class StanceClassifier:
         self._negated = st.negated
         self._global = self._compile(st.cues)
         self._per_topic = {t.id: self._compile(t.cues) for t in rules.topics.values()}
+        self._implicit = self._compile_implicit(rules)
+
+    @staticmethod
+    def _compile_implicit(rules: RuleSet) -> dict[str, tuple[list[tuple[re.Pattern[str], str]],
+                                                             re.Pattern[str] | None]]:
+        """Per topic: (modal ... action pattern, label) pairs, and what may stand as the action's
+        object (the topic's keywords and words pointing back to it, or `objects`)."""
+        imp = rules.stances.implicit
+        if imp is None:
+            return {}
+        out = {}
+        for t in rules.topics.values():
+            actions = "|".join(dict.fromkeys((*imp.actions, *t.actions)))
+            patterns = [(re.compile(compile_phrase(f"({'|'.join(modals)}) ... ({actions})")), label)
+                        for label, modals in imp.modals.items() if modals and actions]
+            objects = compile_phrases([*t.keywords, *t.refer_back, *rules.language.refer_back,
+                                       *imp.objects])
+            out[t.id] = (patterns, objects)
+        return out
 
     def _compile(self, cuesets: tuple
                  ) -> list[tuple[re.Pattern[str], str, float, bool, bool, tuple[tuple[str, ...], ...]]]:
@@ -143,6 +172,8 @@ class StanceClassifier:
                     condition = m.group(0)
                     break
         if not cues:
+            cues = self._read_implicit(text, topic, labels)
+        if not cues:
             return StanceReading(None, (), condition)
         totals: dict[str, float] = {}
         last: dict[str, int] = {}
@@ -155,6 +186,42 @@ class StanceClassifier:
         stance = max(totals, key=lambda k: (totals[k], last[k]))
         certainty = totals[stance] / sum(totals.values())
         return StanceReading(stance, cues, condition, certainty)
+
+    def _read_implicit(self, text: str, topic: str, labels: tuple[str, ...]) -> tuple[Cue, ...]:
+        """No cue: a modal before an action on the topic's object. "Canada would devote 5 % of
+        GDP" supports, "we could send them" is open, "Germany won't hand Ukraine Taurus" opposes
+        (a negator in the words or just before them flips the label, as for a cue)."""
+        patterns, objects = self._implicit.get(topic, ([], None))
+        if objects is None:
+            return ()
+        found: list[Cue] = []
+        for rx, label in patterns:
+            if label not in labels:
+                continue
+            for m in rx.finditer(text):
+                if _word_before(text, m.start()) in _WH or _in_whether(text, m.start()):
+                    continue
+                # the action's object must be the topic's, within a few words
+                after = text[m.end():m.end() + 45]
+                obj = objects.search(after)
+                if obj is None or _CLAUSE_BREAK.search(after[:obj.start()]) \
+                        or len(after[:obj.start()].split()) > 2:
+                    continue
+                found.append(Cue(m.start(), m.end(), m.group(0), label, label, 1.0, implicit=True))
+        if not found:
+            return ()
+        cue = min(found, key=lambda c: (c.start, -(c.end - c.start)))
+        return (self._negate_implicit(text, cue),)
+
+    def _negate_implicit(self, text: str, cue: Cue) -> Cue:
+        if self._negators is None:
+            return cue
+        near = _negation_window(text[max(0, cue.start - 40):cue.start])
+        hit = self._negators.search(cue.text) or self._negators.search(near)
+        flipped = self._negated.get(cue.label)
+        if hit is None or not flipped:
+            return cue
+        return replace(cue, final=flipped, negator=hit.group(0))
 
     def read_answer(self, lower: str, topic: str, question: tuple[int, int], at: int,
                     gesture: str = "") -> StanceReading:
@@ -195,13 +262,7 @@ class StanceClassifier:
             flipped = self._negated.get(cue.label)
             if flipped:
                 return replace(cue, final=flipped, negator=inside.group(0))
-        window_start = max(after, cue.start - 40)
-        window = text[window_start:cue.start]
-        breaks = list(_CLAUSE_BREAK.finditer(window))
-        if breaks:
-            window = window[breaks[-1].end():]
-        words = window.split()
-        near = " ".join(words[-4:])
+        near = _negation_window(text[max(after, cue.start - 40):cue.start])
         hits = list(self._negators.finditer(near))
         if not hits:
             return cue
