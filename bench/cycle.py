@@ -204,7 +204,8 @@ def main(argv: list[str] | None = None) -> int:
                 # lanes, its keep-alive connections kept from one cycle to the next
                 client = SharedClient(lambda: make_client(concurrency=args.concurrency))
                 return App(Pipeline(rules, store, platforms=("console",)), specs, [],
-                           concurrency=args.concurrency, policy=policy, client_factory=client)
+                           concurrency=args.concurrency, policy=policy, client_factory=client,
+                           allow_private_links=True)  # the article pages are on 127.0.0.1 too
 
             # One-time costs (lazy imports, compiled caches) are not per-item costs: a warm-up
             # cycle on other feeds and a throw-away store pays them first.

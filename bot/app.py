@@ -405,7 +405,8 @@ class App:
                  policy: PollPolicy | None = None, feeds_file: str | Path | None = None,
                  rng: random.Random | None = None, worker_id: str | None = None,
                  serve_commands: bool = True, feed_lease: timedelta = FEED_LEASE,
-                 outbox_lease: timedelta = OUTBOX_LEASE, ops: OpsServer | None = None):
+                 outbox_lease: timedelta = OUTBOX_LEASE, ops: OpsServer | None = None,
+                 allow_private_links: bool = False):
         self.pipeline = pipeline
         self.store = pipeline.store
         self.clock = pipeline.clock
@@ -414,6 +415,9 @@ class App:
         self.concurrency = concurrency
         self.tick_seconds = tick_seconds
         self.client_factory = client_factory
+        # Article links come from feed content, not from the operator: their pages are fetched
+        # from public addresses only (bot/fetch.py), unless the operator allows private ones
+        self.allow_private_links = allow_private_links
         self.ops = ops  # /healthz, /readyz, /metrics while running (bot/ops.py)
         self.metrics = ops.metrics if ops is not None else None
         # every process leases the feeds and outbox rows it works on, alone or one of many
@@ -497,9 +501,12 @@ class App:
             remaining = {spec.url: spec for spec in self.feeds}
             limit = asyncio.Semaphore(self.concurrency)
             lanes = max(1, min(self.concurrency, len(remaining)))
-            async with self.client_factory() as client:
+            # article pages through a client (and connection pool) of their own, for one cycle
+            async with self.client_factory() as client, \
+                    make_client(concurrency=self.concurrency,
+                                public_only=not self.allow_private_links) as pages:
                 ends = await asyncio.gather(
-                    *(self._poll_claimed(client, limit, remaining, force, summary)
+                    *(self._poll_claimed(client, pages, limit, remaining, force, summary)
                       for _ in range(lanes)), return_exceptions=True)
         except asyncio.CancelledError:
             if not self._stop.is_set():
@@ -521,8 +528,8 @@ class App:
             if owner == self.worker_id or dead_here(owner):
                 self.store.release_leases(owner)
 
-    async def _poll_claimed(self, client: httpx.AsyncClient, limit: asyncio.Semaphore,
-                            remaining: dict[str, FeedSpec], force: bool,
+    async def _poll_claimed(self, client: httpx.AsyncClient, pages: httpx.AsyncClient,
+                            limit: asyncio.Semaphore, remaining: dict[str, FeedSpec], force: bool,
                             summary: CycleSummary) -> None:
         """One lane of the cycle: claim a due feed and poll it, until none is left."""
         while remaining and not self._stop.is_set():
@@ -547,7 +554,7 @@ class App:
                     continue
                 summary.feeds += 1
                 polled = True
-                await self._poll_feed(client, limit, spec, state, summary)
+                await self._poll_feed(client, pages, limit, spec, state, summary)
 
     async def _while_db_unavailable(self, call: Callable[..., T], *args: Any, what: str) -> T:
         """`call(*args)`, retried a few times while the database is locked or unreachable."""
@@ -563,7 +570,7 @@ class App:
                             delay, what, getattr(exc, "orig", exc))
                 await asyncio.sleep(delay)
 
-    async def _with_full_texts(self, client: httpx.AsyncClient, spec: FeedSpec,
+    async def _with_full_texts(self, pages: httpx.AsyncClient, spec: FeedSpec,
                                batch: list[Item]) -> list[Item]:
         """The items, those that only tease with their article's main text (bot/fulltext.py),
         the pages fetched together. The poll hands over unseen items only, so a page is fetched
@@ -571,27 +578,28 @@ class App:
         topics = self.pipeline.extractor.topics
         wanted = [n for n, item in enumerate(batch)
                   if wants_article(item, topics, always=spec.full_text)]
-        pages = await asyncio.gather(*(self._with_full_text(client, spec, batch[n]) for n in wanted))
+        got = await asyncio.gather(*(self._with_full_text(pages, spec, batch[n]) for n in wanted))
         out = list(batch)
-        for n, item in zip(wanted, pages, strict=True):
+        for n, item in zip(wanted, got, strict=True):
             out[n] = item
         return out
 
-    async def _with_full_text(self, client: httpx.AsyncClient, spec: FeedSpec, item: Item) -> Item:
+    async def _with_full_text(self, pages: httpx.AsyncClient, spec: FeedSpec, item: Item) -> Item:
         # the feed fetch's politeness and limits
-        article = await fetch_article(client, item.url, max_bytes=self.policy.max_bytes,
+        article = await fetch_article(pages, item.url, max_bytes=self.policy.max_bytes,
                                       deadline=self.policy.deadline, slot=self._host_limit(item.url))
         if article.error:
             log.warning("full text failed: feed_url=%s guid=%s url=%s error=%s",
                         spec.url, item.guid, item.url, article.error)
         return with_article(item, article)
 
-    async def _poll_feed(self, client: httpx.AsyncClient, limit: asyncio.Semaphore,
-                         spec: FeedSpec, state: dict, summary: CycleSummary) -> None:
+    async def _poll_feed(self, client: httpx.AsyncClient, pages: httpx.AsyncClient,
+                         limit: asyncio.Semaphore, spec: FeedSpec, state: dict,
+                         summary: CycleSummary) -> None:
         """Fetch, parse and process one feed. Nothing a server sends escapes from here: every
         failure becomes this feed's `last_error`, and the other feeds go on."""
         try:
-            await self._poll_feed_guarded(client, limit, spec, state, summary)
+            await self._poll_feed_guarded(client, pages, limit, spec, state, summary)
         except DB_UNAVAILABLE:
             raise  # not this feed's fault: poll_once ends the cycle, nothing is recorded as failed
         except Exception as exc:  # a bug rather than the server; still only this feed's problem
@@ -602,8 +610,9 @@ class App:
             except Exception:
                 log.exception("cannot record the failure: feed_url=%s", spec.url)
 
-    async def _poll_feed_guarded(self, client: httpx.AsyncClient, limit: asyncio.Semaphore,
-                                 spec: FeedSpec, state: dict, summary: CycleSummary) -> None:
+    async def _poll_feed_guarded(self, client: httpx.AsyncClient, pages: httpx.AsyncClient,
+                                 limit: asyncio.Semaphore, spec: FeedSpec, state: dict,
+                                 summary: CycleSummary) -> None:
         now = self.clock()
         try:
             # the host first: feeds waiting on a busy host must not hold global slots
@@ -636,7 +645,7 @@ class App:
                                                  what=f"feed_url={spec.url}")
         # a seen item is neither extracted nor fetched again
         for start in range(0, len(fresh), BATCH_ITEMS):
-            batch = await self._with_full_texts(client, spec, fresh[start:start + BATCH_ITEMS])
+            batch = await self._with_full_texts(pages, spec, fresh[start:start + BATCH_ITEMS])
             # DB_UNAVAILABLE after the retries ends the cycle (poll_once): the items wait
             outcomes = await self._while_db_unavailable(self.pipeline.process_many, batch,
                                                         what=f"feed_url={spec.url}")

@@ -206,7 +206,8 @@ def _live_app(settings: Settings, *, worker: bool = False, serve_http: bool = Fa
                concurrency=settings.fetch_concurrency, tick_seconds=settings.tick_seconds,
                client_factory=SharedClient(lambda: make_client(concurrency=settings.fetch_concurrency)),
                policy=policy, feeds_file=settings.feeds_file, serve_commands=not worker,
-               ops=_ops_server(settings, store) if serve_http else None)
+               ops=_ops_server(settings, store) if serve_http else None,
+               allow_private_links=settings.allow_private_links)
 
 
 def _ops_server(settings: Settings, store: Store) -> OpsServer | None:

@@ -4,17 +4,22 @@ Nothing a server sends may hang or exhaust the process: every fetch has an overa
 (a read timeout alone does not stop a server that trickles a byte a second), the body is capped
 after decompression while it streams (a gzip bomb stops at the cap), and every failure becomes
 a `FetchFailed` with a message fit for `feeds.last_error`.
+
+Links found in feed content are untrusted: `make_client(public_only=True)` makes a client that
+connects to public addresses only (`address_refusal`, `_PublicAddressesOnly`), so a feed cannot
+make us read a page on this machine or the local network.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import select
 import socket
 import ssl
 import zlib
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,6 +37,11 @@ MAX_BYTES = 10 * 1024 * 1024
 DEADLINE = 30.0
 MAX_REDIRECTS = 5
 SocketOption = tuple[int, int, int] | tuple[int, int, bytes | bytearray] | tuple[int, int, None, int]
+# (host, port) -> every address the host resolves to
+Resolver = Callable[[str, int], Awaitable[Sequence[str]]]
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+# RFC 6052's well-known NAT64 prefix: the last 32 bits are the IPv4 address a gateway connects to
+NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 
 
 @dataclass(frozen=True)
@@ -53,6 +63,11 @@ class FetchFailed(Exception):
     def gone(self) -> bool:
         """HTTP 410: the publisher says the feed is gone for good."""
         return self.status == 410
+
+
+class AddressRefused(FetchFailed):
+    """A connection not opened (`make_client(public_only=True)`): the host resolves to an
+    address that is not a public one."""
 
 
 def local_path(url: str) -> Path | None:
@@ -186,17 +201,29 @@ def _plain(headers: httpx.Headers) -> dict[str, str]:
     return {k.lower(): v for k, v in headers.items()}
 
 
-def make_client(*, concurrency: int = 20) -> httpx.AsyncClient:
+def make_client(*, concurrency: int = 20, public_only: bool = False,
+                resolve: Resolver | None = None) -> httpx.AsyncClient:
+    """The HTTP client fetches go through. `public_only`: for links from feed content, a client
+    that connects to public addresses only (`_PublicAddressesOnly`; `resolve` looks the names
+    up, `resolve_host` unless a test gives its own)."""
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency,
+                          keepalive_expiry=60.0)
+    # A transport of our own: the client then ignores HTTP(S)_PROXY, as it must when the
+    # address it connects to is the one checked (a proxy would resolve the name itself)
+    transport = (httpx.AsyncHTTPTransport(http1=True, http2=False, limits=limits)
+                 if public_only else None)
     client = httpx.AsyncClient(
         headers={"User-Agent": USER_AGENT},
         timeout=httpx.Timeout(20.0, connect=10.0),
         follow_redirects=True,
         max_redirects=MAX_REDIRECTS,
         http1=True, http2=False,
-        limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency,
-                            keepalive_expiry=60.0),
+        limits=limits,
+        transport=transport,
     )
     _cheap_idle_checks(client)
+    if transport is not None:
+        _connect_to_public_addresses_only(transport, resolve or resolve_host)
     return client
 
 
@@ -276,6 +303,116 @@ def _readable(sock: socket.socket) -> bool:
         poller.register(sock, select.POLLIN)
         return bool(poller.poll(0))
     return bool(select.select([sock], [], [], 0)[0])
+
+
+def address_refusal(address: str | IPAddress) -> str | None:
+    """Why a link's page must not be fetched from `address` (an IP address), or None when the
+    address is a public one.
+
+    The standard library's registry of special-purpose ranges decides (`ipaddress`'s `is_global`
+    and friends). An IPv6 address that carries an IPv4 one (IPv4-mapped, 6to4, NAT64) is judged
+    by the IPv4 address it leads to: ::ffff:127.0.0.1 is 127.0.0.1."""
+    ip = ipaddress.ip_address(address)
+    if isinstance(ip, ipaddress.IPv6Address):
+        ip = _embedded_ipv4(ip) or ip
+    # multicast and site-local ranges count as global in the registry, hence asked for by name
+    for kind in ("loopback", "link_local", "multicast", "unspecified", "reserved", "site_local",
+                 "private"):
+        if getattr(ip, f"is_{kind}", False):
+            return kind.replace("_", "-")
+    return None if ip.is_global else "not global"
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip in NAT64:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFF_FFFF)
+    return None
+
+
+async def resolve_host(host: str, port: int) -> list[str]:
+    """Every address `host` resolves to (the system resolver's answer, its order kept)."""
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+def _connect_to_public_addresses_only(transport: httpx.AsyncHTTPTransport, resolve: Resolver
+                                      ) -> None:
+    """Put `_PublicAddressesOnly` in front of the transport's network backend. The same private
+    attribute as `_cheap_idle_checks`, but no quiet fallback here: without the check the client
+    must not exist."""
+    pool = getattr(transport, "_pool", None)
+    backend = getattr(pool, "_network_backend", None)
+    if not isinstance(backend, httpcore.AsyncNetworkBackend):
+        raise RuntimeError("this httpx/httpcore offers no network backend to check addresses in "
+                           "(bot/fetch.py: _connect_to_public_addresses_only)")
+    pool._network_backend = _PublicAddressesOnly(backend, resolve)  # type: ignore[union-attr]
+
+
+class _PublicAddressesOnly(httpcore.AsyncNetworkBackend):
+    """A network backend that resolves the host itself, refuses it unless every address it
+    resolves to is public (`address_refusal`), and connects to one of those addresses.
+
+    Why here, at connection time, rather than checking each URL before fetching it: the check
+    sees the address the socket is actually opened to. A check before the fetch resolves the
+    name once and the connection resolves it again, and a DNS server that answers a public
+    address the first time and 127.0.0.1 the second (DNS rebinding) would get through. Here the
+    name is looked up once and the socket opened to the very address checked. Redirects need
+    nothing more: every hop that needs a new connection comes through here, and a kept-alive
+    connection is reused only within this client's pool, where every connection was checked
+    (hence a client of its own for article pages, apart from the feeds' one, whose feeds may be
+    local). TLS still verifies the URL's host name: httpcore gives the origin's host, not the
+    address connected to, as the server name."""
+
+    def __init__(self, backend: httpcore.AsyncNetworkBackend, resolve: Resolver):
+        self.backend = backend
+        self.resolve = resolve
+
+    async def connect_tcp(self, host: str, port: int, timeout: float | None = None,
+                          local_address: str | None = None,
+                          socket_options: Iterable[SocketOption] | None = None
+                          ) -> httpcore.AsyncNetworkStream:
+        addresses = await self._addresses(host, port, timeout)
+        for address in addresses:
+            refusal = address_refusal(address)
+            if refusal is not None and address == host:
+                raise AddressRefused(f"refused: {host} is a private address ({refusal})")
+            if refusal is not None:
+                raise AddressRefused(f"refused: {host} resolves to a private address {address}"
+                                     f" ({refusal})")
+        failure: Exception | None = None
+        for address in addresses:  # the resolver's order, as a connect by name would try them
+            try:
+                return await self.backend.connect_tcp(address, port, timeout=timeout,
+                                                      local_address=local_address,
+                                                      socket_options=socket_options)
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                failure = exc
+        assert failure is not None  # _addresses returns at least one
+        raise failure
+
+    async def _addresses(self, host: str, port: int, timeout: float | None) -> list[str]:
+        try:
+            async with asyncio.timeout(timeout):
+                addresses = list(await self.resolve(host, port))
+        except TimeoutError:
+            raise httpcore.ConnectTimeout(f"looking up {host} timed out") from None
+        except OSError as exc:  # as httpcore reports a name it cannot resolve
+            raise httpcore.ConnectError(str(exc)) from None
+        if not addresses:
+            raise httpcore.ConnectError(f"{host} resolves to no address")
+        return addresses
+
+    async def connect_unix_socket(self, path: str, timeout: float | None = None,
+                                  socket_options: Iterable[SocketOption] | None = None
+                                  ) -> httpcore.AsyncNetworkStream:
+        raise AddressRefused(f"refused: a Unix socket ({path}) is local")
+
+    async def sleep(self, seconds: float) -> None:
+        await self.backend.sleep(seconds)
 
 
 class SharedClient:

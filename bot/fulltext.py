@@ -2,9 +2,12 @@
 
 `wants_article` is the pure decision (a short text touching a tracked topic, or a feed marked
 `full_text: true`); `main_text` is trafilatura over HTML we fetched ourselves; `fetch_article`
-fetches the page with the feed fetcher (same client, User-Agent, redirect limit and size cap)
-and never raises: a page that cannot be used comes back as a reason, and the item keeps its
-summary.
+fetches the page with the feed fetcher (same User-Agent, redirect limit and size cap) and never
+raises: a page that cannot be used comes back as a reason, and the item keeps its summary.
+
+A link is whatever the feed says, so its page is fetched by a client that connects to public
+addresses only (bot/fetch.py: `make_client(public_only=True)`, bot/app.py), unless the operator
+allows private ones (SHIFTWATCH_ALLOW_PRIVATE_LINKS=1).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from urllib.parse import urlparse
 import httpx
 
 from bot.extract.topics import TopicMatcher
-from bot.fetch import DEADLINE, MAX_BYTES, FetchFailed, fetch
+from bot.fetch import DEADLINE, MAX_BYTES, AddressRefused, FetchFailed, fetch
 from bot.models import Item
 from bot.textnorm import fold_lower
 
@@ -98,6 +101,8 @@ async def fetch_article(client: httpx.AsyncClient, url: str, *, max_bytes: int =
     try:
         async with slot or contextlib.nullcontext():
             got = await fetch(client, url, max_bytes=max_bytes, deadline=deadline)
+    except AddressRefused as exc:
+        return Article(error=_short(f"{exc}; SHIFTWATCH_ALLOW_PRIVATE_LINKS=1 allows such links"))
     except FetchFailed as exc:
         return Article(error=_short(f"fetch failed: {exc}"))
     if not got.body:

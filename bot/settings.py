@@ -33,6 +33,7 @@ class Settings:
     fetch_max_bytes: int = 10 * 1024 * 1024
     fetch_deadline: float = 30.0
     feed_max_failures: int = 50
+    allow_private_links: bool = False  # article pages from private addresses (bot/fetch.py)
     # Where "feed broken" / "feed recovered" notices go, besides the log
     telegram_admin_chat_ids: tuple[str, ...] = ()
     slack_admin_channel: str | None = None
@@ -61,6 +62,7 @@ class Settings:
             fetch_max_bytes=_number(env, "SHIFTWATCH_FETCH_MAX_BYTES", 10 * 1024 * 1024),
             fetch_deadline=float(_number(env, "SHIFTWATCH_FETCH_DEADLINE", 30)),
             feed_max_failures=_number(env, "SHIFTWATCH_FEED_MAX_FAILURES", 50),
+            allow_private_links=env.get("SHIFTWATCH_ALLOW_PRIVATE_LINKS", "").strip() == "1",
             telegram_admin_chat_ids=tuple(c.strip() for c in
                                           env.get("TELEGRAM_ADMIN_CHAT_IDS", "").split(",")
                                           if c.strip()),

@@ -116,3 +116,18 @@ def test_a_bad_polling_setting_is_a_one_line_error(tmp_path: Path, capsys: pytes
     monkeypatch.setenv("SHIFTWATCH_ALERT_MAX_AGE", "two days")
     assert main(["feeds", "--db", str(tmp_path / "sw.db")]) == 1
     assert "SHIFTWATCH_ALERT_MAX_AGE: 'two days' is not an interval" in capsys.readouterr().err
+
+
+def test_article_links_to_private_addresses_are_allowed_only_by_the_environment(tmp_path: Path
+                                                                                ) -> None:
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_text(f"feeds:\n  - url: {OK}\n")
+    paths = {"db_url": str(tmp_path / "sw.db"), "rules_dir": str(REPO / "rules"),
+             "feeds_file": str(feeds)}
+    for env, allowed in (({}, False), ({"SHIFTWATCH_ALLOW_PRIVATE_LINKS": "0"}, False),
+                         ({"SHIFTWATCH_ALLOW_PRIVATE_LINKS": "1"}, True)):
+        app = _live_app(Settings.from_env(env, **paths))
+        try:
+            assert app.allow_private_links is allowed, env
+        finally:
+            app.store.close()

@@ -60,7 +60,7 @@ async def test_every_feed_goes_through_the_pipeline_or_gets_a_clear_error(
             spec = FeedSpec(url=str(f), name=f.name, interval_seconds=600)
             with fast_store.begin() as conn:
                 state = fast_store.ensure_feed(conn, spec.url, spec.name)
-            await app._poll_feed(client, limit, spec, state, summary)
+            await app._poll_feed(client, client, limit, spec, state, summary)
 
     rows = {r["url"]: r for r in fast_store.all_feeds()}
     unclear = []

@@ -7,14 +7,25 @@ import contextlib
 import socket
 import ssl
 import zlib
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+import anyio
 import pytest
 from aiohttp import web
 
 import bot.fetch
-from bot.fetch import USER_AGENT, FetchFailed, SharedClient, fetch, make_client
+from bot.fetch import (
+    USER_AGENT,
+    AddressRefused,
+    FetchFailed,
+    SharedClient,
+    address_refusal,
+    fetch,
+    make_client,
+)
 from tests.feedserver import FeedServer, endless_redirect, gzip_bomb, gzipped, http_date, trickle
 
 BODY = '<?xml version="1.0"?><rss version="2.0"><channel><title>T</title></channel></rss>'
@@ -253,3 +264,176 @@ async def test_an_https_connection_is_kept_alive_from_one_fetch_to_the_next(monk
     server.close()
     await server.wait_closed()
     assert connections == 1
+
+
+# ---------------------------------------------------------------------- public addresses only
+
+@pytest.mark.parametrize(("address", "refusal"), [
+    ("127.0.0.1", "loopback"),
+    ("127.8.9.10", "loopback"),
+    ("10.1.2.3", "private"),
+    ("172.16.0.1", "private"),
+    ("192.168.1.1", "private"),
+    ("169.254.169.254", "link-local"),  # cloud metadata
+    ("100.64.0.1", "not global"),       # carrier-grade NAT
+    ("0.0.0.0", "unspecified"),
+    ("224.0.0.1", "multicast"),
+    ("239.1.2.3", "multicast"),
+    ("240.0.0.1", "reserved"),
+    ("255.255.255.255", "reserved"),
+    ("192.0.2.1", "private"),           # documentation
+    ("198.18.0.1", "private"),          # benchmarking
+    ("::1", "loopback"),
+    ("::", "unspecified"),
+    ("fe80::1", "link-local"),
+    ("fe80::1%2", "link-local"),
+    ("fc00::1", "private"),
+    ("fd00:ec2::254", "private"),       # cloud metadata over IPv6
+    ("fec0::1", "site-local"),
+    ("ff02::1", "multicast"),
+    ("ff0e::1", "multicast"),
+    ("2001:db8::1", "private"),
+    ("::ffff:127.0.0.1", "loopback"),   # IPv4-mapped
+    ("::ffff:169.254.169.254", "link-local"),
+    ("::ffff:10.0.0.1", "private"),
+    ("2002:7f00:1::", "loopback"),      # 6to4 around 127.0.0.1
+    ("64:ff9b::a9fe:a9fe", "link-local"),  # NAT64 around 169.254.169.254
+    ("::127.0.0.1", "reserved"),        # IPv4-compatible (deprecated)
+    ("8.8.8.8", None),
+    ("93.184.215.14", None),
+    ("2606:4700:4700::1111", None),
+    ("::ffff:8.8.8.8", None),
+    ("64:ff9b::808:808", None),         # NAT64 around 8.8.8.8
+])
+def test_address_refusal_says_what_kind_of_address_is_not_public(address: str, refusal: str | None
+                                                                 ) -> None:
+    assert address_refusal(address) == refusal
+
+
+PUBLIC = "93.184.215.14"  # what the test resolver answers for the names below
+
+
+@dataclass
+class PublicInternet:
+    """A resolver and a route in a box: `names` resolve to public addresses, and a socket
+    opened to one reaches the test server on 127.0.0.1 instead. Other names resolve as usual.
+    `connected` records every address a socket was opened to."""
+
+    names: dict[str, list[str]] = field(default_factory=dict)
+    routes: dict[str, str] = field(default_factory=lambda: {PUBLIC: "127.0.0.1"})
+    connected: list[str] = field(default_factory=list)
+    lookups: list[str] = field(default_factory=list)
+
+    async def resolve(self, host: str, port: int) -> list[str]:
+        self.lookups.append(host)
+        if host in self.names:
+            return self.names[host]
+        return await bot.fetch.resolve_host(host, port)
+
+
+@pytest.fixture
+def internet(monkeypatch: pytest.MonkeyPatch) -> PublicInternet:
+    net = PublicInternet(names={"news.example.test": [PUBLIC]})
+    connect = anyio.connect_tcp
+
+    async def routed(remote_host: str, remote_port: int, **kwargs: Any) -> Any:
+        net.connected.append(remote_host)
+        return await connect(net.routes.get(remote_host, remote_host), remote_port, **kwargs)
+
+    monkeypatch.setattr(anyio, "connect_tcp", routed)  # what httpcore's network backend calls
+    return net
+
+
+async def test_a_public_page_is_fetched_through_the_public_only_client(internet: PublicInternet
+                                                                       ) -> None:
+    async with FeedServer() as server, make_client(public_only=True, resolve=internet.resolve) as client:
+        server.static("/story", "the story", content_type="text/html")
+        got = await fetch(client, f"http://news.example.test:{server.port}/story")
+    assert got.body == b"the story"
+    assert internet.connected == [PUBLIC]  # the socket went to the address checked, not the name
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "127.1", "2130706433", "0.0.0.0",
+                                  "[::ffff:127.0.0.1]", "[::1]"])
+async def test_a_link_to_this_machine_is_refused_however_it_is_spelled(host: str) -> None:
+    async with FeedServer() as server, make_client(public_only=True) as client:
+        server.static("/secret", "internal")
+        with pytest.raises(AddressRefused,
+                           match=r"^refused: .* a private address .*\((loopback|unspecified)\)"):
+            await fetch(client, f"http://{host}:{server.port}/secret")
+    assert server.requests == []
+
+
+async def test_a_redirect_from_a_public_address_to_a_private_one_is_not_followed(
+        internet: PublicInternet) -> None:
+    async with FeedServer() as server, make_client(public_only=True, resolve=internet.resolve) as client:
+        server.static("/secret", "internal")
+        hops = {"/to-ip": server.url("/secret"),
+                "/to-name": f"http://localhost:{server.port}/secret",
+                "/to-public": f"http://news.example.test:{server.port}/story"}
+        for path, target in hops.items():
+            server.static(path, "", status=302, headers={"Location": target})
+        server.static("/story", "the story", content_type="text/html")
+
+        with pytest.raises(AddressRefused, match=r"^refused: 127\.0\.0\.1 is a private address"):
+            await fetch(client, f"http://news.example.test:{server.port}/to-ip")
+        with pytest.raises(AddressRefused, match=r"^refused: localhost resolves to a private"):
+            await fetch(client, f"http://news.example.test:{server.port}/to-name")
+        # a hop to a public address is followed, over the same checked connection
+        assert (await fetch(client, f"http://news.example.test:{server.port}/to-public")).body \
+            == b"the story"
+    assert [path for path, _ in server.requests] == ["/to-ip", "/to-name", "/to-public", "/story"]
+
+
+async def test_every_address_a_name_resolves_to_must_be_public(internet: PublicInternet) -> None:
+    internet.names["mixed.example.test"] = [PUBLIC, "10.0.0.7"]
+    async with make_client(public_only=True, resolve=internet.resolve) as client:
+        with pytest.raises(AddressRefused,
+                           match=r"mixed\.example\.test resolves to a private address 10\.0\.0\.7"):
+            await fetch(client, "http://mixed.example.test/story")
+    assert internet.connected == []
+
+
+async def test_the_name_is_looked_up_once_so_a_second_answer_cannot_rebind_it(
+        internet: PublicInternet) -> None:
+    answers = [[PUBLIC], ["127.0.0.1"]]  # a rebinding DNS server: public first, loopback next
+
+    async def rebinding(host: str, port: int) -> list[str]:
+        internet.lookups.append(host)
+        return answers.pop(0) if host == "rebind.example.test" else await internet.resolve(host, port)
+
+    async with FeedServer() as server, make_client(public_only=True, resolve=rebinding) as client:
+        server.static("/story", "the story")
+        got = await fetch(client, f"http://rebind.example.test:{server.port}/story")
+    assert got.body == b"the story"
+    assert internet.lookups == ["rebind.example.test"] and internet.connected == [PUBLIC]
+
+
+async def test_the_public_only_client_still_verifies_tls_for_the_link_s_host_name(
+        internet: PublicInternet, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The socket is opened to an address, but the certificate is checked against the name:
+    # the test certificate is for localhost, so the same server fails under another name.
+    server_tls = tls_server_context(monkeypatch)
+    internet.names.update({"localhost": [PUBLIC]})
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError, ssl.SSLError):
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+            await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(answer, "127.0.0.1", 0, ssl=server_tls)
+    port = server.sockets[0].getsockname()[1]
+    async with server, make_client(public_only=True, resolve=internet.resolve) as client:
+        assert (await fetch(client, f"https://localhost:{port}/story")).body == b"ok"
+        with pytest.raises(FetchFailed, match="CERTIFICATE_VERIFY_FAILED"):
+            await fetch(client, f"https://news.example.test:{port}/story")
+    assert internet.connected == [PUBLIC, PUBLIC]
+
+
+async def test_a_name_that_does_not_resolve_fails_as_a_connect_error() -> None:
+    async with make_client(public_only=True) as client:
+        with pytest.raises(FetchFailed, match=r"^ConnectError: ") as failed:
+            await fetch(client, "http://no-such-host.invalid/story")
+    assert not isinstance(failed.value, AddressRefused)

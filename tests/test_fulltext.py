@@ -1,4 +1,8 @@
-"""Full text when a feed only teases: article pages served from a real HTTP server on 127.0.0.1."""
+"""Full text when a feed only teases: article pages served from a real HTTP server on 127.0.0.1.
+
+Article pages are fetched from public addresses only unless the App allows private ones: these
+tests' pages are on 127.0.0.1, so most of them allow it (`app_for`), and the ones at the end
+show what the default refuses."""
 
 from __future__ import annotations
 
@@ -97,10 +101,12 @@ def teaser(guid: str, link: str, *, hours: int = 0, title: str = "Tusk on Ukrain
     return Entry(guid, DAY + timedelta(hours=hours), text, title=title, link=link)
 
 
-def app_for(rules: RuleSet, store: Store, site: Site, *, full_text: bool = False) -> App:
+def app_for(rules: RuleSet, store: Store, site: Site, *, full_text: bool = False,
+            allow_private_links: bool = True) -> App:
     spec = FeedSpec(url=site.url("/feed.xml"), name="Fixture News", interval_seconds=60,
                     full_text=full_text)
-    return App(Pipeline(rules, store, platforms=()), [spec], [], policy=PollPolicy(max_bytes=CAP))
+    return App(Pipeline(rules, store, platforms=()), [spec], [], policy=PollPolicy(max_bytes=CAP),
+               allow_private_links=allow_private_links)
 
 
 def stored_items(store: Store) -> dict[str, dict]:
@@ -241,9 +247,54 @@ async def test_article_pages_share_their_host_s_politeness_limit(rules: RuleSet,
         url = server.static("/feed.xml", feed)
         feed_spec = FeedSpec(url=url, name="Fixture News", interval_seconds=60)
         app = App(Pipeline(rules, store, platforms=()), [feed_spec], [],
-                  policy=PollPolicy(max_bytes=CAP, per_host=2))
+                  policy=PollPolicy(max_bytes=CAP, per_host=2), allow_private_links=True)
         await app.poll_once(force=True)
 
     stored = stored_items(store)
     assert len(stored) == 5 and all(STATEMENT in r["full_text"] for r in stored.values())
     assert slow_page.most == 2
+
+
+# ---------------------------------------------------------------------- links to private addresses
+
+async def test_a_teaser_linking_to_a_loopback_address_keeps_its_summary_and_the_page_is_not_fetched(
+        rules: RuleSet, store: Store, site: Site, caplog: pytest.LogCaptureFixture) -> None:
+    link = site.url("/news/tusk-briefing")
+    assert link.startswith("http://127.0.0.1:")
+    site.feed = rss([teaser("t1", link)])
+
+    summary = await app_for(rules, store, site, allow_private_links=False).poll_once(force=True)
+
+    assert site.hits["/news/tusk-briefing"] == 0
+    # the feed, listed by the operator, is on 127.0.0.1 too and is polled as ever
+    assert site.hits["/feed.xml"] == 1
+    assert (summary.feeds, summary.failed, summary.new_items, summary.statements) == (1, 0, 1, 0)
+    stored = stored_items(store)["t1"]
+    assert stored["full_text"] is None
+    assert stored["full_text_error"].startswith("refused: 127.0.0.1 is a private address (loopback)")
+    assert "SHIFTWATCH_ALLOW_PRIVATE_LINKS=1" in stored["full_text_error"]
+    assert "full text failed" in caplog.text and "refused: 127.0.0.1" in caplog.text
+
+
+async def test_a_teaser_linking_to_a_name_that_resolves_to_loopback_is_not_fetched(
+        rules: RuleSet, store: Store, site: Site) -> None:
+    link = site.url("/news/tusk-briefing").replace("127.0.0.1", "localhost")
+    site.feed = rss([teaser("t1", link)])
+
+    await app_for(rules, store, site, allow_private_links=False).poll_once(force=True)
+
+    assert site.hits["/news/tusk-briefing"] == 0
+    error = stored_items(store)["t1"]["full_text_error"]
+    assert error.startswith("refused: localhost resolves to a private address ")
+    assert "(loopback)" in error
+
+
+async def test_with_private_links_allowed_the_same_local_page_is_fetched(
+        rules: RuleSet, store: Store, site: Site) -> None:
+    site.feed = rss([teaser("t1", site.url("/news/tusk-briefing").replace("127.0.0.1", "localhost"))])
+
+    summary = await app_for(rules, store, site, allow_private_links=True).poll_once(force=True)
+
+    assert site.hits["/news/tusk-briefing"] == 1
+    assert summary.statements == 1
+    assert stored_items(store)["t1"]["full_text_error"] is None
