@@ -62,13 +62,22 @@ class Cue:
 _LINK = frozenset({"", "to", "of", "for", "about", "on", "the", "any", "a", "an"})
 
 
+# "rejected the U.S. president's push for", "turned down Trump's call to": another's demand
+_OWNER = re.compile(r"^(?:the\s+)?(?:[\w.-]+\s+){0,2}[\w.-]+(?:'s|s')$")
+
+
+def _links(between: str) -> bool:
+    between = between.strip()
+    return between in _LINK or bool(_OWNER.match(between))
+
+
 def _absorbed(text: str, cues: tuple[Cue, ...]) -> list[Cue]:
     out: list[Cue] = []
     for c in cues:
         prev = out[-1] if out else None
         # Only a supporting cue: "ruling out any options would be a mistake" keeps its `open`.
         if prev is not None and prev.final == "opposes" and c.final == "supports" \
-                and text[prev.end:c.start].strip() in _LINK:
+                and _links(text[prev.end:c.start]):
             c = replace(c, final="opposes", negator=prev.text)
         out.append(c)
     return out

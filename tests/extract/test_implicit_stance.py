@@ -50,3 +50,19 @@ def test_a_contraction_negates_the_cue_after_it(extractor: Extractor, contractio
 def test_a_negator_before_a_comma_does_not_negate_the_next_clause(extractor: Extractor) -> None:
     text = "Olaf Scholz said that if there is no ceasefire, Germany could send troops to Ukraine."
     assert said(run(extractor, text), TROOPS) == {("olaf-scholz", "conditional", False)}
+
+
+def test_a_word_that_only_begins_like_a_cue_is_no_cue(extractor: Extractor) -> None:
+    text = "Olaf Scholz said Germany had considerably raised its aid, and would not send troops to Ukraine."
+    assert said(run(extractor, text), TROOPS) == {("olaf-scholz", "opposes", False)}
+
+
+def test_providing_something_is_no_condition(extractor: Extractor) -> None:
+    text = "Olaf Scholz said Germany was providing air defence and would send troops to Ukraine."
+    assert said(run(extractor, text), TROOPS) == {("olaf-scholz", "supports", False)}
+
+
+@pytest.mark.parametrize("refusal", ["turned down", "brushed aside", "rejected"])
+def test_refusing_another_s_demand_opposes_what_was_demanded(extractor: Extractor, refusal: str) -> None:
+    text = f"Olaf Scholz {refusal} the French president's call to send troops to Ukraine."
+    assert said(run(extractor, text), TROOPS) == {("olaf-scholz", "opposes", False)}
