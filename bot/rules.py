@@ -142,6 +142,8 @@ class Language:
     historical_markers: tuple[str, ...]
     recent_days: int
     date_not_statement: tuple[str, ...]
+    honorifics: tuple[str, ...] = ()          # "Sir", "Mr": part of how a name is written
+    between_subject_and_verb: tuple[str, ...] = ()   # "up to now", "first": "Scholz first said"
 
 
 @dataclass(frozen=True)
@@ -324,6 +326,8 @@ class LanguageFile(_Strict):
     historical_markers: list[str] = Field(default_factory=list)
     recent_days: int = Field(default=7, ge=0)
     date_not_statement: list[str] = Field(default_factory=list)
+    honorifics: list[str] = Field(default_factory=list)
+    between_subject_and_verb: list[str] = Field(default_factory=list)
 
 
 # ---------------------------------------------------------------- loading and checking
@@ -392,6 +396,8 @@ def build_ruleset(docs: dict[str, YamlDoc], source: str = "") -> RuleSet:
             historical_markers=tuple(lang.historical_markers),
             recent_days=lang.recent_days,
             date_not_statement=tuple(lang.date_not_statement),
+            honorifics=tuple(lang.honorifics),
+            between_subject_and_verb=tuple(lang.between_subject_and_verb),
         ),
         source=source,
     )
@@ -556,6 +562,7 @@ def _check_phrases(docs: dict[str, YamlDoc], report: _Reporter) -> None:
 
     phrase_keys = {"phrases", "keywords", "context", "exclude", "ignore", "negators", "conditions",
                    "reporting_verbs", "refer_back", "historical_markers", "hedges", "report_nouns",
-                   "voice_nouns", "date_not_statement", "modals", "actions", "objects"}
+                   "voice_nouns", "date_not_statement", "modals", "actions", "objects",
+                   "honorifics", "between_subject_and_verb"}
     for name in ("topics", "stances", "language"):
         walk(name, docs[name].data, (), lambda p: any(k in phrase_keys for k in p if isinstance(k, str)))

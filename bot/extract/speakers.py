@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from difflib import SequenceMatcher
 
 from bot.extract.patterns import compile_phrase, compile_phrases
 from bot.extract.sentences import Sentence
@@ -108,6 +109,8 @@ PROVISIONAL_PREFIX = "provisional:"
 _NAME_WORD = r"(?:[A-Z]'|Mc|Mac)?[A-Z][a-z]+(?:[A-Z][a-z]+)?(?:-[A-Z][a-z]+)?"   # O'Brien, McCarthy, Jean-Luc
 _PERSON = re.compile(rf"\s+((?:{_NAME_WORD}\s+){{1,2}}{_NAME_WORD})(?![\w])")
 # ... or set off by commas: "Latvia's defence minister, Andris Spruds, said".
+# One or more capitalised words after a role phrase: "Chancellor Merc", "Pete Heghseth".
+_SURNAME_AFTER = re.compile(rf"\s+((?:{_NAME_WORD}\s+){{0,2}}{_NAME_WORD})(?![\w])")
 _PERSON_APPOSED = re.compile(rf",\s+((?:{_NAME_WORD}\s+){{1,2}}{_NAME_WORD}),")
 _NOT_A_NAME = frozenset("""
 The A An On In At And But Or Of For To By As After Before During Monday Tuesday Wednesday Thursday
@@ -187,6 +190,11 @@ class SpeakerFinder:
             r"^(?:'s|')\s+(?:" + "|".join(compile_phrase(v) for v in lang.voice_nouns) + ")"
         ) if lang.voice_nouns else None
         self._pronoun_rx = re.compile(r"(?<![\w'])(he|she)(?![\w'])")
+        self._honorific = re.compile(
+            r"^(?:the\s+)?(?:" + "|".join(re.escape(fold_lower(h)) for h in lang.honorifics) + r")\s+$"
+        ) if lang.honorifics else None
+        self._fillers = frozenset(fold_lower(f) for f in lang.between_subject_and_verb)
+        self._filler_words = max((len(f.split()) for f in self._fillers), default=0)
         self._according_rx = re.compile(compile_phrase("according to"))
 
     # ------------------------------------------------------------------ mentions
@@ -252,7 +260,7 @@ class SpeakerFinder:
             return None
         person = _PERSON.match(plain, m.end()) or _PERSON_APPOSED.match(plain, m.end())
         if not person:
-            return None
+            return self._holder_misspelt(m, office, plain, lower, ctx)
         folded = person.group(1)
         words = folded.split()
         name = " ".join(text[person.start(1):person.end(1)].split())   # as written, with accents
@@ -260,6 +268,9 @@ class SpeakerFinder:
             return None
         if self._name_rx and self._name_rx.search(folded):
             return None  # a listed actor (or one of their names): the name mention covers it
+        holder = self._holder_misspelt(m, office, plain, lower, ctx)
+        if holder is not None:
+            return holder
         start = m.start()
         code = None
         before = self._qualifier_before.search(lower[max(0, start - 40):start])
@@ -289,6 +300,29 @@ class SpeakerFinder:
         end = m.end() + person.end(1) - m.end()
         return Mention(start, end, "name", actor_id,
                        f"provisional {name!r} {how} {role_text!r} of {code}")
+
+    def _holder_misspelt(self, m: re.Match[str], office: str, plain: str, lower: str,
+                         ctx: ItemContext) -> Mention | None:
+        """"Chancellor Merc said", "US secretary of defence Pete Heghseth": a role phrase before a
+        name that is not listed, but close in spelling to the office holder's on that date, names
+        the holder (the copy misspelt them)."""
+        if office.startswith("@"):
+            return None
+        written = _SURNAME_AFTER.match(plain, m.end())
+        if written is None or written.group(1).split()[-1] in _NOT_A_NAME:
+            return None
+        surname = fold_lower(written.group(1).split()[-1])
+        before = self._qualifier_before.search(lower[max(0, m.start() - 40):m.start()])
+        code = self._qualifiers[before.group(1)] if before else None
+        holders = ([h] if (h := self.rules.holder(code, office, ctx.day)) else []) if code \
+            else self.rules.holders_anywhere(office, ctx.day)
+        close = [a for a in holders if _close_spelling(surname, fold_lower(a.name.split()[-1]))]
+        if len(close) != 1:
+            return None
+        start = m.start() - (len(before.group(0)) if before else 0)
+        return Mention(start, written.end(1), "role", close[0].id,
+                       f"role {lower[start:m.end()]!r} on {ctx.day} before {written.group(1)!r}, "
+                       f"read as {close[0].name}", office=office)
 
     def _role(self, m: re.Match[str], lower: str, ctx: ItemContext) -> Mention | None:
         phrase = m.group(0)
@@ -464,7 +498,9 @@ class SpeakerFinder:
         j = idx - 1
         while j >= 0:
             word = tokens[j][2]
-            if word in _SKIP or (word.endswith("ly") and len(word) > 4):
+            if (k := self._filler_ending_at(tokens, j)):
+                j -= k  # "Scholz has up to now declined", "Scholz first said"
+            elif word in _SKIP or (word.endswith("ly") and len(word) > 4):
                 j -= 1
             elif word in _WHEN and j > 0 and tokens[j - 1][2] in {"on", "this", "last", "on the"}:
                 j -= 2  # "Scholz on Sunday ruled out", "Macron last week said"
@@ -532,6 +568,13 @@ class SpeakerFinder:
             return [], f"{verb!r} by someone untracked"
         return self._inherited(earlier, lower, mentions, verb)
 
+    def _filler_ending_at(self, tokens: list[tuple[int, int, str]], j: int) -> int:
+        """How many tokens ending at `j` make a `between_subject_and_verb` phrase (0: none)."""
+        for k in range(min(self._filler_words, j + 1), 0, -1):
+            if " ".join(t[2] for t in tokens[j - k + 1:j + 1]) in self._fillers:
+                return k
+        return 0
+
     def _inverted(self, ve: int, lower: str, mentions: list[Mention], verb: str
                   ) -> tuple[list[Mention] | None, str]:
         after = [m for m in mentions if m.start >= ve and m.start - ve <= 45]
@@ -555,8 +598,7 @@ class SpeakerFinder:
         """The mention that opens the sentence's main clause, whatever verb follows."""
         return self._sentence_subject(lower, mentions, need_auxiliary=False)
 
-    @staticmethod
-    def _sentence_subject(lower: str, mentions: list[Mention], need_auxiliary: bool = True
+    def _sentence_subject(self, lower: str, mentions: list[Mention], need_auxiliary: bool = True
                           ) -> Mention | None:
         """The mention that opens the main clause; without a reporting verb it must be followed
         by an auxiliary ("Prague is not preparing ...") to count as a speaker."""
@@ -570,7 +612,9 @@ class SpeakerFinder:
         while start < len(lower) and lower[start] in " \"'":
             start += 1
         for m in mentions:
-            if m.start in (start, start + 4) and lower[start:m.start] in ("", "the "):
+            opening = lower[start:m.start]
+            if m.start >= start and (opening in ("", "the ") or (
+                    self._honorific is not None and self._honorific.match(opening))):
                 if m.possessive and m.kind != "voice":
                     return None
                 rest = lower[m.end:]
@@ -642,6 +686,13 @@ def _drop_reported_subjects(reports: list[Report], lower: str) -> list[Report]:
 def _word_before(lower: str, pos: int) -> str:
     words = lower[max(0, pos - 30):pos].split()
     return words[-1].strip(",\"'") if words else ""
+
+
+def _close_spelling(written: str, listed: str) -> bool:
+    """"merc" for "merz", "heghseth" for "hegseth": one slip in a surname of four letters or more."""
+    if written == listed or min(len(written), len(listed)) < 4:
+        return False
+    return SequenceMatcher(None, written, listed).ratio() >= 0.75
 
 
 def _holds(actor: Actor, office: str, day: date) -> bool:
