@@ -70,6 +70,11 @@ class AlertView:
         return out + list(self.copies)
 
 
+def plural(count: int, word: str, words: str | None = None) -> str:
+    """"1 shift", "2 shifts", "0 shifts" (`words`: an irregular plural)."""
+    return f"{count} {word if count == 1 else words or word + 's'}"
+
+
 def iso(value: datetime | date | None) -> str | None:
     return value.isoformat() if value is not None else None
 
@@ -161,9 +166,12 @@ def shift_slack(a: AlertView) -> tuple[str, list[dict[str, Any]]]:
         {"type": "section", "text": {"type": "mrkdwn", "text": f"> {quote}"}},
         {"type": "context", "elements": [{"type": "mrkdwn", "text": context[:2900]}]},
     ]
-    if a.url.startswith(("http://", "https://")):
-        blocks.append({"type": "section", "text": {"type": "mrkdwn",
-                                                   "text": f"<{e(a.url)}|Read the source>"}})
+    links = [f"<{e(url)}|{label}>" for url, label in (
+        (a.url, "Read the source"),
+        (a.prev_url, f"The earlier statement ({a.prev_published:%Y-%m-%d})"))
+        if url.startswith(("http://", "https://"))]
+    if links:
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": " · ".join(links)}})
     also = [f"<{e(url)}|{e('confirmed by a second source' if name == 'confirmed by' else name)}>"
             if url.startswith(("http://", "https://")) else e(f"{name} {url}")
             for name, url in _shown(a)]

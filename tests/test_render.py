@@ -11,6 +11,7 @@ from bot.models import Pending, Position
 from bot.render import (
     AlertView,
     pending_note,
+    plural,
     position_json,
     position_line,
     shift_json,
@@ -69,6 +70,28 @@ def test_slack_alert_shows_magnitude_and_sources_in_blocks() -> None:
     assert also.startswith("Also: <https://daily.example/d2|confirmed by a second source>")
     assert "<https://evening.example/e1|Evening &lt;Post&gt;>" in also
     assert "<after>" not in fallback
+
+
+def test_slack_alert_links_the_source_and_the_earlier_statement() -> None:
+    _, blocks = shift_slack(replace(ALERT, prev_url="https://wire.example/news/w1?a=1&b=<2>"))
+    [links] = [b["text"]["text"] for b in blocks if b["type"] == "section"
+               and "Read the source" in b["text"]["text"]]
+    assert links == ("<https://wire.example/news/w9|Read the source> · "
+                     "<https://wire.example/news/w1?a=1&amp;b=&lt;2&gt;|The earlier statement "
+                     "(2025-03-01)>")
+
+
+def test_slack_alert_without_an_earlier_link_links_the_source_only() -> None:
+    _, blocks = shift_slack(replace(ALERT, prev_url=""))
+    sections = [b["text"]["text"] for b in blocks if b["type"] == "section"]
+    assert "<https://wire.example/news/w9|Read the source>" in sections
+    assert "earlier statement" not in json.dumps(blocks)
+
+
+def test_plural_counts_one_thing_in_the_singular() -> None:
+    assert [plural(n, "shift") for n in (0, 1, 2)] == ["0 shifts", "1 shift", "2 shifts"]
+    assert plural(3, "entry", "entries") == "3 entries"
+    assert plural(1, "entry", "entries") == "1 entry"
 
 
 def test_an_alert_with_no_extra_sources_shows_none() -> None:
