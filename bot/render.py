@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot.shifts import magnitude_steps, magnitude_words
@@ -73,6 +73,21 @@ class AlertView:
 def plural(count: int, word: str, words: str | None = None) -> str:
     """"1 shift", "2 shifts", "0 shifts" (`words`: an irregular plural)."""
     return f"{count} {word if count == 1 else words or word + 's'}"
+
+
+def duration_text(value: timedelta | float | None) -> str:
+    """A duration as the settings take it: 30s, 0.5s, 10m, 48h, 7d ("off" for none)."""
+    if value is None:
+        return "off"
+    seconds = value.total_seconds() if isinstance(value, timedelta) else float(value)
+    if seconds != int(seconds) or seconds < 60:
+        return f"{seconds:g}s"
+    seconds = int(seconds)
+    if seconds % 86400 == 0 and seconds > 3 * 86400:  # a week reads better as 7d than 168h
+        return f"{seconds // 86400}d"
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600}h"
+    return f"{seconds // 60}m" if seconds % 60 == 0 else f"{seconds}s"
 
 
 def iso(value: datetime | date | None) -> str | None:
