@@ -78,6 +78,7 @@ NOTICE_TIMEOUT = 20.0   # seconds for one operational notice to one destination
 FEED_LEASE = timedelta(minutes=15)  # longer than one feed's fetch and processing ever takes
 OUTBOX_LEASE = timedelta(minutes=5)  # longer than one send, rate-limit waits included
 MAX_DELIVERIES_PER_CYCLE = 1000
+STOP_GRACE = 10.0  # seconds a stopped cycle gets to wind down before it is cut off
 DB_RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0)  # seconds between attempts at one item's transaction
 # a database locked (beyond SQLite's busy timeout) or unreachable: worth trying again later
 DB_UNAVAILABLE = (OperationalError, InterfaceError)
@@ -468,6 +469,7 @@ class App:
         self._poller = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="shiftwatch-poll")
         self._poll_runner: asyncio.Runner | None = None  # its event loop, kept between cycles
         self._polling: asyncio.Task | None = None  # the cycle running there, for `stop`
+        self._cycle: asyncio.Task | None = None  # the cycle on the main loop, for `run` to end
 
     # ------------------------------------------------------------------ polling
 
@@ -480,6 +482,7 @@ class App:
         if self.reload_feeds():
             self._feeds_known = False
         summary = CycleSummary()
+        self._cycle = asyncio.current_task()
         # One politeness slot set per host of this cycle: the last cycle's slots were all given
         # back when it ended, and hosts of feeds since removed must not pile up.
         self._host_limits.clear()
@@ -876,6 +879,11 @@ class App:
         finally:
             if self.ops is not None:
                 await self.ops.stop()
+            cycle = self._cycle
+            if cycle is not None and not cycle.done():
+                # stopped mid-cycle: let it wind down (it stops at its next step) rather than
+                # have the scheduler cancel it and log a traceback for a Ctrl-C
+                await asyncio.wait({cycle}, timeout=STOP_GRACE)
             scheduler.shutdown(wait=False)
             with contextlib.suppress(*DB_UNAVAILABLE):  # else they expire
                 self.store.release_leases(self.worker_id)
