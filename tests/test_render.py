@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bot.models import Pending, Position
 from bot.render import (
     AlertView,
+    duration_text,
     pending_note,
     plural,
     position_json,
@@ -92,6 +93,12 @@ def test_plural_counts_one_thing_in_the_singular() -> None:
     assert [plural(n, "shift") for n in (0, 1, 2)] == ["0 shifts", "1 shift", "2 shifts"]
     assert plural(3, "entry", "entries") == "3 entries"
     assert plural(1, "entry", "entries") == "1 entry"
+
+
+def test_durations_read_as_the_settings_take_them() -> None:
+    assert [duration_text(v) for v in (0.5, 30, 600, 90 * 60 + 1, timedelta(hours=48),
+                                       timedelta(days=7), None)] == [
+        "0.5s", "30s", "10m", "5401s", "48h", "7d", "off"]
 
 
 def test_an_alert_with_no_extra_sources_shows_none() -> None:
