@@ -24,17 +24,18 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import httpx
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import Connection
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
 from bot.chat import Destination
 from bot.errors import BotError, DeliveryError
 from bot.extract import Extractor
 from bot.feeds import load_feeds
-from bot.fetch import FetchFailed, fetch, host_of, make_client
+from bot.fetch import FetchFailed, fetch, host_of, local_path, make_client
 from bot.fulltext import fetch_article, wants_article, with_article
 from bot.models import FeedSpec, Item, Position, Shift, Statement
 from bot.parse import parse_feed
-from bot.render import AlertView
+from bot.render import AlertView, duration_text, plural
 from bot.rules import RuleSet
 from bot.schedule import PollPolicy, next_check
 from bot.shifts import (
@@ -77,6 +78,7 @@ NOTICE_TIMEOUT = 20.0   # seconds for one operational notice to one destination
 FEED_LEASE = timedelta(minutes=15)  # longer than one feed's fetch and processing ever takes
 OUTBOX_LEASE = timedelta(minutes=5)  # longer than one send, rate-limit waits included
 MAX_DELIVERIES_PER_CYCLE = 1000
+STOP_GRACE = 10.0  # seconds a stopped cycle gets to wind down before it is cut off
 DB_RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0)  # seconds between attempts at one item's transaction
 # a database locked (beyond SQLite's busy timeout) or unreachable: worth trying again later
 DB_UNAVAILABLE = (OperationalError, InterfaceError)
@@ -114,6 +116,8 @@ class Outcome:
     duplicate: bool = False                                # the same guid or URL, seen before
     copy_of: int | None = None      # a syndicated copy of that item: no statements of its own
     held_ids: list[int] = field(default_factory=list)    # shifts held unconfirmed
+    # shifts that raise no alert for their age (alert_max_age), and why: logged once committed
+    too_old: list[str] = field(default_factory=list)
     repeats: int = 0                # statements that re-report a quote seen before
     error: str | None = None        # why the item could not be processed (left unrecorded)
 
@@ -274,6 +278,8 @@ class Pipeline:
                                  wanted=wanted)
         if sig is not None:  # only once committed: the index must not know a rolled-back item
             self.syndication.add(item_id, item.published, sig, original)
+        for reason in outcome.too_old:
+            log.info("alert held back: %s", reason)
         return outcome
 
     def _update(self, conn: Connection, item: Item, sig: LeanMinHash | None, actor_id: str,
@@ -313,8 +319,10 @@ class Pipeline:
                 confidence=max(held["confidence"], chosen.confidence)))
             # The alert is the held move's: whether it is old news depends on when that was said,
             # not on the age of the item that confirms it (a new feed's backlog, say).
-            self._alert(conn, held["id"], shift, now,
-                        wanted and not self._too_old(held["published"], now), outcome)
+            fresh = not self._too_old(held["published"], now)
+            self._alert(conn, held["id"], shift, now, wanted and fresh, outcome)
+            if wanted and not fresh:
+                self._held_back(shift, held["published"], outcome)
             return
         if needs_confirmation(shift, threshold):
             shift_id = self.store.insert_shift(conn, shift, now, status="unconfirmed")
@@ -326,6 +334,8 @@ class Pipeline:
         shift_id = self.store.insert_shift(conn, shift, now)
         if shift_id is not None:  # None: another worker recorded this move first
             self._alert(conn, shift_id, shift, now, alert, outcome)
+            if wanted and not alert:  # the caller wanted it: only the item's age said no
+                self._held_back(shift, item.published, outcome)
 
     def _alert(self, conn: Connection, shift_id: int, shift: Shift, now: datetime, alert: bool,
                outcome: Outcome) -> None:
@@ -333,6 +343,14 @@ class Pipeline:
         if alert:
             for destination in self.routes(conn, shift):
                 self.store.enqueue(conn, shift_id, destination, now)
+
+    def _held_back(self, shift: Shift, published: datetime, outcome: Outcome) -> None:
+        """Why a shift raised no alert: without it, "1 shift, 0 alerts delivered" is a puzzle."""
+        s = shift.statement
+        outcome.too_old.append(
+            f"{s.actor_name} on {s.topic} ({shift.from_stance} -> {shift.to_stance}): item "
+            f"published {published:%Y-%m-%d}, older than SHIFTWATCH_ALERT_MAX_AGE="
+            f"{duration_text(self.alert_max_age)}")
 
     def _independent(self, conn: Connection, held: dict, item: Item, sig: LeanMinHash | None
                      ) -> bool:
@@ -386,16 +404,26 @@ class CycleSummary:
     feeds: int = 0
     not_modified: int = 0
     failed: int = 0
+    unreachable: int = 0    # failed feeds whose server never answered (no HTTP status)
     items: int = 0
     new_items: int = 0
     statements: int = 0
     shifts: int = 0
+    too_old: int = 0        # shifts that raised no alert: older than SHIFTWATCH_ALERT_MAX_AGE
     delivered: int = 0
 
+    @property
+    def idle(self) -> bool:
+        """No feed was due and nothing was delivered: most ticks of a running bot."""
+        return self.feeds == 0 and self.delivered == 0
+
     def line(self) -> str:
-        return (f"cycle: {self.feeds} feeds ({self.not_modified} not modified, {self.failed} failed),"
-                f" {self.new_items} new of {self.items} items, {self.statements} statements,"
-                f" {self.shifts} shifts, {self.delivered} alerts delivered")
+        too_old = (f" ({self.too_old} too old to alert: SHIFTWATCH_ALERT_MAX_AGE)"
+                   if self.too_old else "")
+        return (f"cycle: {plural(self.feeds, 'feed')} ({self.not_modified} not modified,"
+                f" {self.failed} failed), {self.new_items} new of {plural(self.items, 'item')},"
+                f" {plural(self.statements, 'statement')}, {plural(self.shifts, 'shift')}{too_old},"
+                f" {plural(self.delivered, 'alert')} delivered")
 
 
 class App:
@@ -445,6 +473,7 @@ class App:
         self._poller = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="shiftwatch-poll")
         self._poll_runner: asyncio.Runner | None = None  # its event loop, kept between cycles
         self._polling: asyncio.Task | None = None  # the cycle running there, for `stop`
+        self._cycle: asyncio.Task | None = None  # the cycle on the main loop, for `run` to end
 
     # ------------------------------------------------------------------ polling
 
@@ -457,6 +486,7 @@ class App:
         if self.reload_feeds():
             self._feeds_known = False
         summary = CycleSummary()
+        self._cycle = asyncio.current_task()
         # One politeness slot set per host of this cycle: the last cycle's slots were all given
         # back when it ended, and hosts of feeds since removed must not pile up.
         self._host_limits.clear()
@@ -472,7 +502,12 @@ class App:
             with contextlib.suppress(*DB_UNAVAILABLE):  # else at the next cycle's start
                 self.store.release_leases(self.worker_id)
         await self._send_notices()  # from the main loop, whose chat clients they go through
-        log.info(summary.line())
+        if summary.feeds and summary.unreachable == summary.feeds:
+            log.warning("no feed could be reached: check the network (%s failed without an "
+                        "answer)", plural(summary.feeds, "feed"))
+        # an idle tick every 30 s would bury the cycles that did something; a cycle someone
+        # asked for (`poll --once`) always reports
+        log.log(logging.DEBUG if summary.idle and not force else logging.INFO, summary.line())
         if self.metrics is not None:
             self.metrics.observe_cycle(summary)
         return summary
@@ -621,6 +656,8 @@ class App:
                                   last_modified=state.get("last_modified"),
                                   max_bytes=self.policy.max_bytes, deadline=self.policy.deadline)
         except FetchFailed as exc:
+            if exc.status is None and local_path(spec.url) is None:
+                summary.unreachable += 1  # no answer at all: the network, or the server
             self._failed(spec, state, str(exc), exc.retry_after, summary, gone=exc.gone)
             return
         if got.body is None:  # 304: nothing to parse
@@ -657,6 +694,7 @@ class App:
                     new += 1
                     summary.statements += len(outcome.statements)
                     summary.shifts += len(outcome.shift_ids)
+                    summary.too_old += len(outcome.too_old)
         summary.new_items += new
         if broken:
             notes.append(f"{broken} of {len(items)} items could not be processed; first: "
@@ -817,6 +855,14 @@ class App:
             with contextlib.suppress(RuntimeError):  # its loop closed meanwhile: nothing runs
                 polling.get_loop().call_soon_threadsafe(polling.cancel)
 
+    def describe(self) -> str:
+        """What `run` works with, said first: the database (password masked), the alerts file
+        and where alerts go."""
+        database = make_url(self.store.url).render_as_string(hide_password=True)
+        alerts_file = getattr(self.destinations.get("console"), "alerts_file", None)
+        return (f"database {database}, alerts file {alerts_file or '(none)'}, destinations "
+                f"{', '.join(self.destinations) or '(none)'}")
+
     async def run(self) -> None:
         """Poll and deliver on a schedule until stopped (Ctrl-C / SIGTERM)."""
         loop = asyncio.get_running_loop()
@@ -824,6 +870,7 @@ class App:
             with contextlib.suppress(NotImplementedError, RuntimeError):  # non-Unix
                 loop.add_signal_handler(sig, self.stop)
         services = [d for d in self.destinations.values() if hasattr(d, "start")]
+        log.info("starting: %s", self.describe())
         for service in services if self.serve_commands else []:
             await service.start()  # type: ignore[attr-defined]
         scheduler = AsyncIOScheduler(timezone=UTC)
@@ -831,8 +878,9 @@ class App:
                           next_run_time=self.clock(), max_instances=1, coalesce=True,
                           id="poll", misfire_grace_time=None)
         scheduler.start()
-        log.info("running: %d feeds, tick %.0fs, worker %s%s", len(self.feeds), self.tick_seconds,
-                 self.worker_id, "" if self.serve_commands else " (delivers, answers no commands)")
+        log.info("running: %s, tick %s, worker %s%s; Ctrl-C to stop", plural(len(self.feeds), "feed"),
+                 duration_text(self.tick_seconds), self.worker_id,
+                 "" if self.serve_commands else " (delivers, answers no commands)")
         try:
             if self.ops is not None:
                 await self.ops.start(scheduler)
@@ -840,6 +888,11 @@ class App:
         finally:
             if self.ops is not None:
                 await self.ops.stop()
+            cycle = self._cycle
+            if cycle is not None and not cycle.done():
+                # stopped mid-cycle: let it wind down (it stops at its next step) rather than
+                # have the scheduler cancel it and log a traceback for a Ctrl-C
+                await asyncio.wait({cycle}, timeout=STOP_GRACE)
             scheduler.shutdown(wait=False)
             with contextlib.suppress(*DB_UNAVAILABLE):  # else they expire
                 self.store.release_leases(self.worker_id)

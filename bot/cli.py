@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import difflib
 import json
-import logging
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
@@ -33,6 +32,7 @@ from bot.evaluate import (
 from bot.feeds import load_feeds
 from bot.fetch import SharedClient, make_client
 from bot.gold import Gold, check_guids, load_gold
+from bot.logsetup import configure_logging
 from bot.lookup import country_display, resolve_actor, resolve_country, resolve_topic
 from bot.models import Item, Statement
 from bot.parse import parse_feed
@@ -161,16 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose or args.command in ("run", "poll")
-                        else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # it logs URLs, and bot tokens in them
-    # two INFO lines per tick ("Running job", "executed successfully") would bury the cycle summary
-    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
-    # A cycle longer than the tick is normal (the tick only looks for due feeds): the skipped
-    # tick is not worth a warning each time.
-    logging.getLogger("apscheduler.scheduler").addFilter(
-        lambda record: "maximum number of running instances" not in record.getMessage())
+    configure_logging(verbose=args.verbose, live=args.command in ("run", "poll"))
     try:
         settings = Settings.from_env(db_url=args.db, rules_dir=args.rules, feeds_file=args.feeds)
         return COMMANDS[args.command](args, settings)
@@ -238,8 +229,7 @@ def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
                     await destination.stop()
             await app.close()
 
-    summary = asyncio.run(once())
-    print(summary.line())
+    asyncio.run(once())  # the cycle's summary is logged, like every cycle's
     return 0
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot.shifts import magnitude_steps, magnitude_words
@@ -68,6 +68,26 @@ class AlertView:
         """Other sources to list: the confirming one first, then syndicated copies."""
         out = [("confirmed by", self.corroborated_by)] if self.corroborated_by else []
         return out + list(self.copies)
+
+
+def plural(count: int, word: str, words: str | None = None) -> str:
+    """"1 shift", "2 shifts", "0 shifts" (`words`: an irregular plural)."""
+    return f"{count} {word if count == 1 else words or word + 's'}"
+
+
+def duration_text(value: timedelta | float | None) -> str:
+    """A duration as the settings take it: 30s, 0.5s, 10m, 48h, 7d ("off" for none)."""
+    if value is None:
+        return "off"
+    seconds = value.total_seconds() if isinstance(value, timedelta) else float(value)
+    if seconds != int(seconds) or seconds < 60:
+        return f"{seconds:g}s"
+    seconds = int(seconds)
+    if seconds % 86400 == 0 and seconds > 3 * 86400:  # a week reads better as 7d than 168h
+        return f"{seconds // 86400}d"
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600}h"
+    return f"{seconds // 60}m" if seconds % 60 == 0 else f"{seconds}s"
 
 
 def iso(value: datetime | date | None) -> str | None:
@@ -161,9 +181,12 @@ def shift_slack(a: AlertView) -> tuple[str, list[dict[str, Any]]]:
         {"type": "section", "text": {"type": "mrkdwn", "text": f"> {quote}"}},
         {"type": "context", "elements": [{"type": "mrkdwn", "text": context[:2900]}]},
     ]
-    if a.url.startswith(("http://", "https://")):
-        blocks.append({"type": "section", "text": {"type": "mrkdwn",
-                                                   "text": f"<{e(a.url)}|Read the source>"}})
+    links = [f"<{e(url)}|{label}>" for url, label in (
+        (a.url, "Read the source"),
+        (a.prev_url, f"The earlier statement ({a.prev_published:%Y-%m-%d})"))
+        if url.startswith(("http://", "https://"))]
+    if links:
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": " · ".join(links)}})
     also = [f"<{e(url)}|{e('confirmed by a second source' if name == 'confirmed by' else name)}>"
             if url.startswith(("http://", "https://")) else e(f"{name} {url}")
             for name, url in _shown(a)]

@@ -161,7 +161,8 @@ def test_poll_once_and_run_alert_on_new_items_and_not_again_after_restart(tmp_pa
     once = subprocess.run([sys.executable, "-m", "bot", "poll", "--once"], env=env, cwd=REPO,
                           capture_output=True, text=True, timeout=60)
     assert once.returncode == 0, once.stderr
-    assert "1 new of 1 items" in once.stdout
+    assert "1 new of 1 item," in once.stderr
+    assert (once.stdout + once.stderr).count("cycle:") == 1  # the summary once, in the log
     assert not alerts.exists()
 
     def start() -> subprocess.Popen[str]:
@@ -267,3 +268,45 @@ def test_eval_given_the_shifts_file_as_gold_says_so(feed: Path, tmp_path: Path,
     code, out, err = run_cli(capsys, "eval", "--gold", str(shifts), str(feed))
     assert code == 2 and out == ""
     assert "pass it as --shifts" in err
+def _start_lines(tmp_path: Path, *flags: str) -> list[str]:
+    """The log of `shiftwatch run FLAGS` from its start until it is running, then stopped."""
+    feed_file = tmp_path / "live.xml"
+    _write_feed(feed_file, [Entry("l1", datetime.now(UTC) - timedelta(days=9), OPEN)])
+    (tmp_path / "feeds.yaml").write_text(
+        f"feeds:\n  - url: file://{feed_file}\n    name: Local fixture\n")
+    env = {**os.environ, "SHIFTWATCH_DB_URL": str(tmp_path / "state" / "sw.db"),
+           "SHIFTWATCH_FEEDS": str(tmp_path / "feeds.yaml"),
+           "SHIFTWATCH_RULES": str(REPO / "rules"), "SHIFTWATCH_TICK_SECONDS": "30"}
+    for name in ("TELEGRAM_BOT_TOKEN", "SLACK_BOT_TOKEN", "SHIFTWATCH_ALERTS_FILE"):
+        env.pop(name, None)
+    log_file = tmp_path / f"run{''.join(flags)}.log"
+    with log_file.open("w") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "bot", "run", *flags], env=env, cwd=REPO,
+                                stdout=subprocess.DEVNULL, stderr=log, text=True)
+        try:
+            deadline = time.monotonic() + 60
+            while "running:" not in log_file.read_text() and time.monotonic() < deadline:
+                time.sleep(0.2)
+        finally:
+            proc.send_signal(signal.SIGINT)
+            proc.wait(timeout=30)
+    assert proc.returncode == 0, log_file.read_text()
+    # without the timestamp (a traceback's lines have none)
+    return [line.split(" ", 2)[-1] for line in log_file.read_text().splitlines()]
+
+
+def test_run_starts_by_naming_what_it_uses_without_the_libraries_chatter(tmp_path: Path) -> None:
+    lines = _start_lines(tmp_path)
+    state = tmp_path / "state"
+    assert lines[:2] == [
+        f"INFO bot.app: starting: database sqlite:///{state / 'sw.db'}, alerts file "
+        f"{state / 'alerts.jsonl'}, destinations console",
+        f"INFO bot.app: running: 1 feed, tick 30s, worker {lines[1].split('worker ')[-1]}"]
+    assert lines[1].endswith("; Ctrl-C to stop")
+    assert all(line.split()[1].startswith("bot.") for line in lines), lines
+
+
+def test_run_verbose_shows_the_libraries_too(tmp_path: Path) -> None:
+    lines = _start_lines(tmp_path, "-v")
+    assert "INFO apscheduler.scheduler: Scheduler started" in lines
+    assert any(line.startswith("INFO bot.app: starting: database") for line in lines)

@@ -7,6 +7,7 @@ pin down the storage and alerting rules whatever the extractor finds in a senten
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -205,6 +206,77 @@ def test_a_held_shift_confirmed_by_a_backlog_item_still_alerts(store: Store, rul
                                       confidence=0.5), DAILY, ANOTHER_STORY)
     assert backlog.shift_ids == held.held_ids
     assert outbox_destinations(store) == [(held.held_ids[0], "console")]
+
+
+def aging_pipeline(store: Store, rules: RuleSet, now: datetime) -> Pipeline:
+    """A live pipeline: items older than 48 h at `now` update positions but raise no alert."""
+    rules = replace(rules, stances=replace(rules.stances, confirm_threshold=THRESHOLD))
+    pipeline = Pipeline(rules, store, platforms=("console",), clock=lambda: now,
+                        alert_max_age=timedelta(hours=48))
+    pipeline.extractor = ScriptedExtractor()  # type: ignore[assignment]
+    return pipeline
+
+
+def process_on(pipeline: Pipeline, guid: str, hours: float, found: Statement,
+               feed_url: str = WIRE, text: str = "", *, alert: bool = True) -> Outcome:
+    host = feed_url.split("/")[2]
+    pipeline.extractor.script[guid] = [found]  # type: ignore[attr-defined]
+    return pipeline.process(Item(feed_url, guid, f"https://{host}/news/{guid}", f"Story {guid}",
+                                 text or f"Short item {guid}.", T0 + timedelta(hours=hours)),
+                            alert=alert)
+
+
+def held_back_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records
+            if r.name == "bot.app" and r.levelno == logging.INFO
+            and r.getMessage().startswith("alert held back")]
+
+
+def test_a_shift_too_old_to_alert_says_who_what_when_and_which_setting(
+        store: Store, rules: RuleSet, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="bot.app")
+    pipeline = aging_pipeline(store, rules, T0 + timedelta(days=10))
+    process_on(pipeline, "o1", 0, said("open", "Macron kept every option open."))
+    old = process_on(pipeline, "o2", 24, said("conditional", "Troops after a truce, Macron said."))
+    assert len(old.shift_ids) == 1 and outbox_destinations(store) == []
+    assert held_back_lines(caplog) == [
+        "alert held back: Emmanuel Macron on troops-to-ukraine (open -> conditional): item "
+        "published 2025-03-04, older than SHIFTWATCH_ALERT_MAX_AGE=48h"]
+    assert old.too_old == [held_back_lines(caplog)[0].removeprefix("alert held back: ")]
+
+
+def test_a_fresh_shift_or_one_nobody_wanted_alerted_logs_no_reason(
+        store: Store, rules: RuleSet, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="bot.app")
+    pipeline = aging_pipeline(store, rules, T0 + timedelta(hours=30))
+    process_on(pipeline, "f1", 0, said("open", "Macron kept every option open."))
+    fresh = process_on(pipeline, "f2", 24, said("conditional", "Troops after a truce, he said."))
+    assert fresh.shift_ids and fresh.too_old == []
+    assert outbox_destinations(store) == [(fresh.shift_ids[0], "console")]
+    quiet = process_on(pipeline, "f3", 25, said("opposes", "No troops at all, Macron said."),
+                       alert=False)  # the caller's choice, not the item's age
+    assert quiet.shift_ids and quiet.too_old == []
+    assert held_back_lines(caplog) == []
+
+
+def test_a_held_shift_confirmed_too_late_names_the_date_of_the_held_move(
+        store: Store, rules: RuleSet, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="bot.app")
+    process_on(aging_pipeline(store, rules, T0), "g1", -200,
+               said("open", "Macron kept every option open."))
+    held = process_on(aging_pipeline(store, rules, T0 + timedelta(hours=25)), "g2", 24,
+                      said("conditional", "Troops after a truce, the Élysée said.",
+                           confidence=0.5))
+    assert held.held_ids and held_back_lines(caplog) == []
+    # confirmed a week later by a fresh item from another source: the move itself is old news
+    late = aging_pipeline(store, rules, T0 + timedelta(days=8))
+    confirmed = process_on(late, "g3", 24 * 8, said(
+        "conditional", "Macron said troops would follow a truce.", confidence=0.5), DAILY,
+        ANOTHER_STORY)
+    assert confirmed.shift_ids == held.held_ids and outbox_destinations(store) == []
+    assert held_back_lines(caplog) == [
+        "alert held back: Emmanuel Macron on troops-to-ukraine (open -> conditional): item "
+        "published 2025-03-04, older than SHIFTWATCH_ALERT_MAX_AGE=48h"]
 
 
 def test_older_words_with_another_stance_neither_confirm_nor_undo_a_held_shift(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import socket
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,7 +15,8 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from bot.app import App, Pipeline
+from bot.app import App, CycleSummary, Pipeline
+from bot.chat.console import ConsoleDestination
 from bot.fetch import SharedClient, host_of
 from bot.models import FeedSpec
 from bot.parse import ParsedFeed, parse_feed
@@ -267,6 +269,107 @@ async def test_each_cycle_logs_one_summary_line_at_info(
     lines = [r for r in caplog.records if r.getMessage().startswith("cycle: ")]
     assert len(lines) == 1 and lines[0].levelno == logging.INFO
     assert "2 new of 2 items" in lines[0].getMessage()
+
+
+def cycle_lines(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.getMessage().startswith("cycle: ")]
+
+
+def test_the_summary_counts_one_thing_in_the_singular_and_says_why_alerts_are_missing() -> None:
+    assert CycleSummary(feeds=1, items=1, new_items=1, statements=1, shifts=1, too_old=1).line() \
+        == ("cycle: 1 feed (0 not modified, 0 failed), 1 new of 1 item, 1 statement, 1 shift "
+            "(1 too old to alert: SHIFTWATCH_ALERT_MAX_AGE), 0 alerts delivered")
+    assert CycleSummary(feeds=2, items=3, statements=2, shifts=2, delivered=1).line() == (
+        "cycle: 2 feeds (0 not modified, 0 failed), 0 new of 3 items, 2 statements, 2 shifts, "
+        "1 alert delivered")
+
+
+async def test_a_tick_with_no_feed_due_and_nothing_delivered_logs_at_debug_only(
+        rules: RuleSet, sqlite_store: Store, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    feed = tmp_path / "feed.xml"
+    feed.write_text(good_feed(datetime.now(UTC), 1))
+    caplog.set_level(logging.DEBUG, logger="bot.app")
+    app = App(Pipeline(rules, sqlite_store), [spec(str(feed))], [])
+    await app.poll_once()
+    idle = await app.poll_once()  # polled a moment ago: not due
+    assert idle.idle
+    first, second = cycle_lines(caplog)
+    assert first.levelno == logging.INFO and "1 new of 1 item," in first.getMessage()
+    assert second.levelno == logging.DEBUG and second.getMessage().startswith("cycle: 0 feeds")
+    caplog.clear()
+    await app.poll_once(force=True)  # asked for (`poll --once`): reported even with nothing new
+    [forced] = cycle_lines(caplog)
+    assert forced.levelno == logging.INFO
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def network_warnings(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.getMessage().startswith("no feed could be reached")]
+
+
+async def test_when_no_feed_answers_one_warning_points_at_the_network(
+        rules: RuleSet, sqlite_store: Store, caplog: pytest.LogCaptureFixture) -> None:
+    port = closed_port()
+    feeds = [spec(f"http://127.0.0.1:{port}/{n}.xml", name=f"Feed {n}") for n in range(3)]
+    caplog.set_level(logging.INFO, logger="bot.app")
+    summary = await App(Pipeline(rules, sqlite_store), feeds, []).poll_once(force=True)
+    assert (summary.feeds, summary.failed, summary.unreachable) == (3, 3, 3)
+    [warning] = network_warnings(caplog)
+    assert warning.levelno == logging.WARNING
+    assert warning.getMessage() == ("no feed could be reached: check the network "
+                                    "(3 feeds failed without an answer)")
+
+
+async def test_no_network_warning_when_a_server_answers_or_nothing_was_polled(
+        rules: RuleSet, sqlite_store: Store, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="bot.app")
+    port = closed_port()
+    async with FeedServer() as server:
+        broken = server.static("/broken", "oops", status=500)
+        down = f"http://127.0.0.1:{port}/feed.xml"
+        app = App(Pipeline(rules, sqlite_store), [spec(broken), spec(down, name="Down")], [])
+        summary = await app.poll_once(force=True)
+        assert (summary.failed, summary.unreachable) == (2, 1)  # the 500 came from a server
+        assert (await app.poll_once()).feeds == 0  # nothing due: nothing to judge by
+    assert network_warnings(caplog) == []
+
+
+async def test_run_names_its_database_alerts_file_destinations_feeds_tick_and_how_to_stop(
+        rules: RuleSet, sqlite_store: Store, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    alerts = tmp_path / "alerts.jsonl"
+    feeds = [spec(str(tmp_path / "a.xml"), name="A"), spec(str(tmp_path / "b.xml"), name="B")]
+    app = App(Pipeline(rules, sqlite_store), feeds, [ConsoleDestination(alerts)],
+              tick_seconds=30, worker_id="host:1")
+    caplog.set_level(logging.INFO, logger="bot.app")
+    running = asyncio.create_task(app.run())
+    for _ in range(100):
+        if any(r.getMessage().startswith("running:") for r in caplog.records):
+            break
+        await asyncio.sleep(0.05)
+    app.stop()
+    await asyncio.wait_for(running, 10)
+    said = [r.getMessage() for r in caplog.records if r.name == "bot.app"]
+    assert said[0] == (f"starting: database {sqlite_store.url}, alerts file {alerts}, "
+                       "destinations console")
+    assert said[1] == "running: 2 feeds, tick 30s, worker host:1; Ctrl-C to stop"
+
+
+def test_the_database_password_is_masked_where_run_names_the_database(rules: RuleSet) -> None:
+    store = Store("postgresql://shiftwatch:hunter2@127.0.0.1:1/shiftwatch", migrate=False)
+    try:
+        described = App(Pipeline(rules, store), [], []).describe()
+    finally:
+        store.close()
+    assert "hunter2" not in described
+    assert "shiftwatch:***@127.0.0.1:1/shiftwatch" in described
+    assert described.endswith("alerts file (none), destinations (none)")
 
 
 async def test_feeds_claimed_together_are_given_back_once_half_their_lease_is_gone(

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bot.models import Pending, Position
 from bot.render import (
     AlertView,
+    duration_text,
     pending_note,
+    plural,
     position_json,
     position_line,
     shift_json,
@@ -69,6 +71,34 @@ def test_slack_alert_shows_magnitude_and_sources_in_blocks() -> None:
     assert also.startswith("Also: <https://daily.example/d2|confirmed by a second source>")
     assert "<https://evening.example/e1|Evening &lt;Post&gt;>" in also
     assert "<after>" not in fallback
+
+
+def test_slack_alert_links_the_source_and_the_earlier_statement() -> None:
+    _, blocks = shift_slack(replace(ALERT, prev_url="https://wire.example/news/w1?a=1&b=<2>"))
+    [links] = [b["text"]["text"] for b in blocks if b["type"] == "section"
+               and "Read the source" in b["text"]["text"]]
+    assert links == ("<https://wire.example/news/w9|Read the source> · "
+                     "<https://wire.example/news/w1?a=1&amp;b=&lt;2&gt;|The earlier statement "
+                     "(2025-03-01)>")
+
+
+def test_slack_alert_without_an_earlier_link_links_the_source_only() -> None:
+    _, blocks = shift_slack(replace(ALERT, prev_url=""))
+    sections = [b["text"]["text"] for b in blocks if b["type"] == "section"]
+    assert "<https://wire.example/news/w9|Read the source>" in sections
+    assert "earlier statement" not in json.dumps(blocks)
+
+
+def test_plural_counts_one_thing_in_the_singular() -> None:
+    assert [plural(n, "shift") for n in (0, 1, 2)] == ["0 shifts", "1 shift", "2 shifts"]
+    assert plural(3, "entry", "entries") == "3 entries"
+    assert plural(1, "entry", "entries") == "1 entry"
+
+
+def test_durations_read_as_the_settings_take_them() -> None:
+    assert [duration_text(v) for v in (0.5, 30, 600, 90 * 60 + 1, timedelta(hours=48),
+                                       timedelta(days=7), None)] == [
+        "0.5s", "30s", "10m", "5401s", "48h", "7d", "off"]
 
 
 def test_an_alert_with_no_extra_sources_shows_none() -> None:

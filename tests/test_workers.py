@@ -221,7 +221,7 @@ def pg_url() -> Iterator[str]:
         yield url_text(url)
 
 
-CYCLE = re.compile(r"cycle: (\d+) feeds .*?, (\d+) new of (\d+) items")
+CYCLE = re.compile(r"cycle: (\d+) feeds? .*?, (\d+) new of (\d+) items?")
 
 
 def test_three_workers_share_200_feeds_and_deliver_each_alert_once(

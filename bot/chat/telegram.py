@@ -16,6 +16,7 @@ it (an exception from the HTTP layer, a URL) goes through `_redact`.
 from __future__ import annotations
 
 import asyncio
+import difflib
 import html
 import importlib.util
 import logging
@@ -39,7 +40,14 @@ from telegram.error import (
     TelegramError,
     TimedOut,
 )
-from telegram.ext import Application, ApplicationBuilder, CommandHandler, ContextTypes
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+)
+from telegram.ext import filters as ptb_filters
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
@@ -154,6 +162,9 @@ class TelegramService:
             ("subscriptions", self.cmd_subscriptions), ("topics", self.cmd_topics),
         ):
             app.add_handler(CommandHandler(name, self._guarded(handler)))
+        # after the commands above: a handler group runs only the first handler that matches
+        app.add_handler(MessageHandler(ptb_filters.COMMAND, self._unknown(self._guarded(
+            self.cmd_unknown))))
         app.add_error_handler(self._on_error)
         return app
 
@@ -319,6 +330,17 @@ class TelegramService:
                 await self._reply(update, html.escape(str(exc)))
         return run
 
+    def _unknown(self, handler: Handler) -> Handler:
+        """`handler` for a command to this bot that no CommandHandler took; a command for
+        another bot in the same group (/start@other_bot) is none of its business."""
+        async def run(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+            message = update.effective_message
+            _, _, addressee = _command_word(message.text if message else None).partition("@")
+            if addressee and addressee.lower() != (context.bot.username or "").lower():
+                return
+            await handler(update, context)
+        return run
+
     async def _is_admin(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
         chat, user, message = update.effective_chat, update.effective_user, update.effective_message
         assert chat is not None
@@ -363,6 +385,11 @@ class TelegramService:
 
     async def cmd_help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await self._reply(update, HELP)
+
+    async def cmd_unknown(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        typed = _command_word(message.text if message else None).partition("@")[0]
+        await self._reply(update, html.escape(unknown_command_answer(typed)))
 
     async def cmd_topics(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         lines = ["<b>Topics tracked</b>"]
@@ -526,6 +553,20 @@ class TelegramService:
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+def unknown_command_answer(typed: str) -> str:
+    """One line: the command was not understood, the closest known one, and every known one."""
+    known = [f"/{name}" for name, _ in COMMANDS]
+    close = difflib.get_close_matches(typed.lower(), known, n=1, cutoff=0.6)
+    hint = f" Did you mean {close[0]}?" if close else ""
+    return f"Unknown command {typed}.{hint} Commands: {' '.join(known)}"
+
+
+def _command_word(text: str | None) -> str:
+    """`/name@bot` of a command message (the words after it are its arguments)."""
+    words = (text or "").split(maxsplit=1)
+    return words[0] if words else ""
 
 
 def split_message(text: str, limit: int = CHUNK_LIMIT) -> list[str]:

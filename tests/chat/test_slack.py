@@ -253,6 +253,9 @@ async def test_subscribed_channels_get_one_post_each_despite_rate_limit_and_rest
         assert post.unfurl_links is False and post.unfurl_media is False
         assert post.text and "Emmanuel Macron (FR): open → conditional" in post.text
         assert post.blocks and post.blocks[0]["type"] == "header"
+        # the earlier statement is one click away, as in Telegram's alert
+        assert "<https://news.example/0|The earlier statement (2024-02-27)>" in json.dumps(
+            post.blocks)
     assert shift_id
 
 

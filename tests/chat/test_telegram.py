@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -142,6 +143,30 @@ async def test_help_topics_history_and_commands(api: TelegramBotAPI, running: Te
     assert "Emmanuel Macron: latest 2 statements" in history
     assert history.index("2024-03-18") < history.index("2024-02-27")
     assert "Did you mean" in await ask(api, CHAT, "/history Macorn")
+
+
+async def test_an_unknown_command_gets_one_line_listing_the_known_ones(
+        api: TelegramBotAPI, running: TelegramService) -> None:
+    answer = await ask(api, CHAT, "/postions FR")
+    assert answer == ("Unknown command /postions. Did you mean /positions? Commands: /start "
+                      "/help /positions /history /subscribe /unsubscribe /subscriptions /topics")
+    assert "Did you mean" not in await ask(api, CHAT, "/frobnicate <b>")
+    # a known command is answered by its own handler alone
+    before = len(api.sent_messages(CHAT))
+    assert "Commands" in await ask(api, CHAT, "/help")
+    await asyncio.sleep(0.3)
+    assert len(api.sent_messages(CHAT)) == before + 1
+
+
+async def test_a_command_for_another_bot_in_a_group_gets_no_answer(
+        api: TelegramBotAPI, running: TelegramService) -> None:
+    api.send_user_message(GROUP, "/other@some_other_bot", user_id=7, chat_type="supergroup")
+    # updates are handled in order: an answer to the first would come first
+    mine = await ask(api, GROUP, f"/frobnicate@{api.bot_username}", user_id=7,
+                     chat_type="supergroup")
+    assert mine.startswith("Unknown command /frobnicate. Commands: /start")
+    await asyncio.sleep(0.3)
+    assert len(api.sent_messages(GROUP)) == 1
 
 
 async def test_subscribe_lifecycle(api: TelegramBotAPI, running: TelegramService,
