@@ -270,10 +270,11 @@ class Extractor:
                 why = "continues a quotation on the topic"
             elif speaker_ids and all(self._spoke_on(carry, a, topic, s) for a in speaker_ids):
                 why = "same speaker goes on"
-            elif speaker_ids and gap == 1 and len(possible) == 1 and carry.keyworded.get(topic) == prev[0] \
-                    and any(r.verb_end > r.verb_start for r in reports):
-                # Weakest: the sentence right after one that names the topic, in an item that
-                # can only be about that topic. It does not carry further itself.
+            elif speaker_ids and gap == 1 and set(carry.keyworded) == {topic} \
+                    and carry.keyworded[topic] == prev[0] and any(r.verb_end > r.verb_start for r in reports):
+                # Weakest: the sentence right after one that names the topic, in an item that so
+                # far named no other topic (another topic's words further on take nothing away).
+                # It does not carry further itself.
                 why = "the next sentence of an article on the topic"
                 weak = True
             if why:

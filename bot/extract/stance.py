@@ -28,6 +28,13 @@ def _word_before(text: str, pos: int) -> str:
     return words[-1] if words else ""
 
 
+def _object_follows(after: str, objects: re.Pattern[str]) -> bool:
+    """The topic's object within two words after an action, in the same clause."""
+    obj = objects.search(after)
+    return obj is not None and not _CLAUSE_BREAK.search(after[:obj.start()]) \
+        and len(after[:obj.start()].split()) <= 2
+
+
 def _negation_window(before: str) -> str:
     """The words just before a cue that a negator in them negates: at most four, in the same
     clause, after the last comma ("if there is no ceasefire, we may send them" is not negated)."""
@@ -101,6 +108,9 @@ class StanceClassifier:
         self._global = self._compile(st.cues)
         self._per_topic = {t.id: self._compile(t.cues) for t in rules.topics.values()}
         self._implicit = self._compile_implicit(rules)
+        implicit = rules.stances.implicit
+        # "do it": an action that holds its own object
+        self._object_words = frozenset(fold_lower(o) for o in implicit.objects) if implicit else frozenset()
 
     @staticmethod
     def _compile_implicit(rules: RuleSet) -> dict[str, tuple[list[tuple[re.Pattern[str], str]],
@@ -210,11 +220,10 @@ class StanceClassifier:
             for m in rx.finditer(text):
                 if _word_before(text, m.start()) in _WH or _in_whether(text, m.start()):
                     continue
-                # the action's object must be the topic's, within a few words
-                after = text[m.end():m.end() + 45]
-                obj = objects.search(after)
-                if obj is None or _CLAUSE_BREAK.search(after[:obj.start()]) \
-                        or len(after[:obj.start()].split()) > 2:
+                # the action's object must be the topic's, within a few words, or be part of
+                # the action itself ("do it")
+                own_object = m.group(0).rsplit(None, 1)[-1] in self._object_words
+                if not own_object and not _object_follows(text[m.end():m.end() + 45], objects):
                     continue
                 found.append(Cue(m.start(), m.end(), m.group(0), label, label, 1.0, implicit=True))
         if not found:

@@ -41,3 +41,12 @@ def test_a_name_far_from_the_holder_s_is_not_read_as_the_holder(extractor: Extra
 def test_saying_no_to_something_opposes_it(extractor: Extractor) -> None:
     text = "Olaf Scholz said no to supplying Taurus missiles to Ukraine."
     assert said(run(extractor, text, "2024-03-01"), LONG_RANGE) == {("olaf-scholz", "opposes", False)}
+
+
+def test_another_topic_named_later_in_the_item_does_not_stop_a_sentence_carrying_on(
+        extractor: Extractor) -> None:
+    text = ("The debate over Taurus missiles for Ukraine went on in Berlin on Monday. "
+            "Olaf Scholz said Germany was not prepared to deliver them.\n"
+            "Separately, NATO allies debated defence spending of 5% of GDP.")
+    carried = said(run(extractor, text, "2025-03-01"), LONG_RANGE)
+    assert ("olaf-scholz", "opposes", False) in carried

@@ -1,5 +1,5 @@
-"""Stance from modality and polarity when no cue matches, and how negators reach a cue.
-Every sentence here was written for these tests."""
+"""Stance mechanisms: implicit stance from modality, negators, cue scope. Every sentence here was
+written for these tests."""
 
 from __future__ import annotations
 
@@ -66,3 +66,10 @@ def test_providing_something_is_no_condition(extractor: Extractor) -> None:
 def test_refusing_another_s_demand_opposes_what_was_demanded(extractor: Extractor, refusal: str) -> None:
     text = f"Olaf Scholz {refusal} the French president's call to send troops to Ukraine."
     assert said(run(extractor, text), TROOPS) == {("olaf-scholz", "opposes", False)}
+
+
+def test_do_counts_only_with_its_own_object(extractor: Extractor) -> None:
+    assert said(run(extractor, "On Taurus missiles for Ukraine, Olaf Scholz said Germany could do it soon."),
+                LONG_RANGE) == {("olaf-scholz", "open", False)}
+    assert said(run(extractor, "Olaf Scholz said Germany will do whatever it takes, speaking of "
+                               "Taurus missiles for Ukraine."), LONG_RANGE) == set()
