@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot import __version__
 from bot.app import App, Pipeline, utcnow
@@ -61,7 +61,7 @@ EXAMPLES = {
 }
 
 
-DB_HELP = ("database URL or SQLite path (env SHIFTWATCH_DB_URL; default state/shiftwatch.db)")
+DB_HELP = "database URL or SQLite path (env SHIFTWATCH_DB_URL; default state/shiftwatch.db)"
 READ_DB_HELP = DB_HELP.removesuffix(")") + "; it must exist already)"
 THROWAWAY_DB_HELP = ("record into this database URL or SQLite path (default: a throw-away "
                      "database, deleted at exit; SHIFTWATCH_DB_URL is not used)")
@@ -366,8 +366,8 @@ def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
                             print_json(statement_json(s), lines=True)
                             continue
                         print(f"  {s.published:%Y-%m-%d} {s.actor_name} ({s.country}) "
-                                   f"{s.topic}: {s.stance}{' [historical]' if s.historical else ''}"
-                                   f" | {s.evidence}")
+                              f"{s.topic}: {s.stance}{' [historical]' if s.historical else ''}"
+                              f" | {s.evidence}")
                 for r in records:
                     shifts += 1
                     view = AlertView.from_record(r)
@@ -433,7 +433,7 @@ def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def history_json(r: dict) -> dict:
+def history_json(r: dict[str, Any]) -> dict[str, Any]:
     return {"actor": r["actor_name"], "actor_id": r["actor_id"], "country": r["country"],
             "topic": r["topic"], "stance": r["stance"], "historical": r["historical"],
             "published": r["published"].isoformat(),
@@ -498,8 +498,8 @@ def _rules_check(settings: Settings) -> int:
     if problems:
         raise ConfigError(problems)
     assert rules is not None
-    print(f"ok: {len(rules.actors)} actors, {len(rules.topics)} topics, "
-          f"{len(rules.countries)} countries, {len(feeds)} feeds")
+    print(f"ok: {plural(len(rules.actors), 'actor')}, {plural(len(rules.topics), 'topic')}, "
+          f"{plural(len(rules.countries), 'country', 'countries')}, {plural(len(feeds), 'feed')}")
     return 0
 
 

@@ -231,6 +231,14 @@ def test_replay_summary_counts_in_words(tmp_path: Path, capsys: pytest.CaptureFi
     assert out.splitlines()[-1] == "1 item replayed, 0 shifts"
 
 
+def test_rules_check_counts_in_words(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_text("feeds:\n  - url: https://news.example/rss\n")
+    code, out, _ = run_cli(capsys, "rules", "check", "--feeds", str(feeds))
+    assert code == 0
+    assert out.rstrip().endswith(" countries, 1 feed")
+
+
 def _subcommands(parser: argparse.ArgumentParser, prefix: str = ""
                  ) -> list[tuple[str, argparse.ArgumentParser]]:
     found = []
