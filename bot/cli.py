@@ -6,12 +6,13 @@ import argparse
 import asyncio
 import difflib
 import json
+import os
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot import __version__
 from bot.app import App, Pipeline, utcnow
@@ -40,12 +41,13 @@ from bot.render import AlertView, position_json, position_line, shift_json, stat
 from bot.rules import RuleSet, load_rules
 from bot.schedule import PollPolicy
 from bot.settings import Settings
-from bot.store import Store
+from bot.store import MissingDatabase, Store
 
 if TYPE_CHECKING:
     from bot.ops import OpsServer
 
 FEED_SUFFIXES = (".xml", ".rss", ".atom", ".feed")
+SIGPIPE_STATUS = 128 + 13  # what a shell reports for a process that SIGPIPE stopped
 
 EXAMPLES = {
     "run": "shiftwatch run                    # poll feeds.yaml on schedule, alert on shifts",
@@ -64,18 +66,37 @@ EXAMPLES = {
 }
 
 
-def _common() -> argparse.ArgumentParser:
+DB_HELP = "database URL or SQLite path (env SHIFTWATCH_DB_URL; default state/shiftwatch.db)"
+READ_DB_HELP = DB_HELP.removesuffix(")") + "; it must exist already)"
+THROWAWAY_DB_HELP = ("record into this database URL or SQLite path (default: a throw-away "
+                     "database, deleted at exit; SHIFTWATCH_DB_URL is not used)")
+NO_DB_HELP = "not used: this command reads no database"
+
+
+def _common(db_help: str) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(add_help=False)
-    p.add_argument("--db", metavar="URL", help="database URL or SQLite path "
-                   "(env SHIFTWATCH_DB_URL; default state/shiftwatch.db)")
+    p.add_argument("--db", metavar="URL", help=db_help)
     p.add_argument("--rules", metavar="DIR", help="rules folder (env SHIFTWATCH_RULES; default rules/)")
     p.add_argument("--feeds", metavar="FILE", help="feeds file (env SHIFTWATCH_FEEDS; default feeds.yaml)")
     p.add_argument("-v", "--verbose", action="store_true", help="log more")
     return p
 
 
+def _count(value: str) -> int:
+    if not value.isdigit():
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number (0 or more)")
+    return int(value)
+
+
+def _day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date like 2024-02-27") from None
+
+
 def build_parser() -> argparse.ArgumentParser:
-    common = _common()
+    commons: dict[str, argparse.ArgumentParser] = {}
     parser = argparse.ArgumentParser(
         prog="shiftwatch",
         description="Watch news feeds for leaders' statements on tracked topics; alert when a "
@@ -87,7 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add(name: str, help_: str, key: str | None = None, parent: argparse._SubParsersAction | None
-            = None) -> argparse.ArgumentParser:
+            = None, db: str = DB_HELP) -> argparse.ArgumentParser:
+        common = commons.setdefault(db, _common(db))
         return (parent or sub).add_parser(
             name, help=help_, description=help_, parents=[common],
             epilog="example:\n  " + EXAMPLES[key or name],
@@ -100,52 +122,65 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("poll", "poll feeds once, deliver alerts, then exit")
     p.add_argument("--once", action="store_true", help="one cycle (the only mode; kept explicit)")
 
-    p = add("replay", "process local feed files in publication order, as if they arrived live")
-    p.add_argument("paths", nargs="+", metavar="FEED_OR_DIR")
+    p = add("replay", "process local feed files in publication order, as if they arrived live",
+            db=THROWAWAY_DB_HELP)
+    p.add_argument("paths", nargs="+", metavar="FEED_OR_DIR",
+                   help="RSS/Atom files, or folders: every .xml, .rss, .atom, .feed file inside")
     p.add_argument("--json", action="store_true", help="one JSON object per line")
     p.add_argument("--statements", action="store_true", help="also print every statement")
 
-    p = add("positions", "current stance of a country's actors")
-    p.add_argument("country", nargs="?", metavar="COUNTRY", help="ISO code, name or demonym")
-    p.add_argument("--topic")
-    p.add_argument("--json", action="store_true")
+    p = add("positions", "current stance of a country's actors", db=READ_DB_HELP)
+    p.add_argument("country", nargs="?", metavar="COUNTRY",
+                   help="ISO code, name or demonym (FR, France, French); or NATO, EU, UN")
+    p.add_argument("--topic", metavar="ID", help="only this topic (default: every topic)")
+    p.add_argument("--json", action="store_true", help="a JSON list, one object per position")
 
-    p = add("history", "an actor's statements over time")
+    p = add("history", "an actor's statements, newest first by the day they were said",
+            db=READ_DB_HELP)
     p.add_argument("actor", metavar="ACTOR", help="name, surname or alias")
-    p.add_argument("--topic")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--topic", metavar="ID", help="only this topic (default: every topic)")
+    p.add_argument("--since", metavar="YYYY-MM-DD", type=_day,
+                   help="only statements said on or after this day (default: all)")
+    p.add_argument("--limit", metavar="N", type=_count, default=20,
+                   help="show at most N statements (default 20; 0 shows all)")
+    p.add_argument("--json", action="store_true",
+                   help="a JSON list, one object per statement, in the same order")
 
     p = add("actors", "tracked actors; --provisional: speakers found in the news but not in "
-            "actors.yaml, with evidence; `actors confirm ID` adds one to actors.yaml")
-    p.add_argument("action", nargs="?", choices=("list", "confirm"), default="list")
+            "actors.yaml, with evidence; `actors confirm ID` adds one to actors.yaml",
+            db=READ_DB_HELP.removesuffix(")") + "; read by --provisional and confirm only)")
+    p.add_argument("action", nargs="?", choices=("list", "confirm"), default="list",
+                   help="list (default) or confirm ID")
     p.add_argument("actor", nargs="?", metavar="ID", help="provisional:<slug> to confirm")
     p.add_argument("--provisional", action="store_true", help="list provisional actors")
     p.add_argument("--id", dest="new_id", metavar="NEW_ID",
                    help="the id to confirm it under (default: the provisional slug)")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="a JSON list, one object per actor")
 
     rules = sub.add_parser("rules", help="check and explain rules", description="check and "
                            "explain rules")
     rules_sub = rules.add_subparsers(dest="rules_command", required=True, metavar="ACTION")
     add("check", "validate rules/ and feeds.yaml; every error names file, line and field",
-        "rules check", rules_sub)
+        "rules check", rules_sub, db=NO_DB_HELP)
     p = add("explain", "show, sentence by sentence, why extraction decides what it decides",
-            "rules explain", rules_sub)
-    p.add_argument("text", nargs="?", help="text to explain")
+            "rules explain", rules_sub, db=NO_DB_HELP)
+    p.add_argument("text", nargs="?", help="text to explain (or --file, or --item)")
     p.add_argument("--date", help="the article's date, YYYY-MM-DD (default today)")
-    p.add_argument("--file", help="read the text from a file")
+    p.add_argument("--file", help="read the text from a file (UTF-8)")
     p.add_argument("--item", metavar="GUID", help="explain one item of --feed-file")
     p.add_argument("--feed-file", metavar="FILE", help="the feed file holding --item")
 
     p = add("feeds", "each feed's status (ok, failing, disabled, new), last success, last error, "
-            "items seen, next check; `feeds enable URL` polls a disabled feed again")
+            "items seen, next check; `feeds enable URL` polls a disabled feed again",
+            db=READ_DB_HELP)
     p.add_argument("action", nargs="?", choices=("list", "enable"), default="list",
                    help="list (default) or enable URL")
     p.add_argument("url", nargs="?", metavar="URL", help="the feed to enable")
     p.add_argument("--json", action="store_true", help="a JSON list, one object per feed")
 
     p = add("eval", "replay labelled feeds and score statements and shifts against gold labels: "
-            "misses and false alarms with their explanation, a table of causes, figures by topic")
+            "misses and false alarms with their explanation, a table of causes, figures by topic",
+            db="not used: eval always replays into a throw-away database")
     p.add_argument("--gold", required=True, metavar="GOLD.yaml",
                    help="the labels (corpus format: gold.yaml)")
     p.add_argument("--shifts", metavar="SHIFTS.yaml", help="the expected shifts (shifts.yaml)")
@@ -164,7 +199,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(verbose=args.verbose, live=args.command in ("run", "poll"))
     try:
         settings = Settings.from_env(db_url=args.db, rules_dir=args.rules, feeds_file=args.feeds)
-        return COMMANDS[args.command](args, settings)
+        code = COMMANDS[args.command](args, settings)
+        sys.stdout.flush()  # here, so that a reader gone early is caught below, not at exit
+        return code
     except ConfigError as exc:
         print(f"shiftwatch: invalid configuration:\n{exc}", file=sys.stderr)
         return 2
@@ -173,6 +210,50 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `shiftwatch ... | head -1`: the reader has all it wanted. Python's documented recipe:
+        # point stdout at devnull so the flush at exit cannot fail again, and end quietly with
+        # the status of a process stopped by SIGPIPE.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return SIGPIPE_STATUS
+
+
+# ---------------------------------------------------------------------- output and inputs
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """`1 shift`, `2 shifts`; `many` for a word that does not just take an s."""
+    return f"{n} {word if n == 1 else many or word + 's'}"
+
+
+def print_json(value: object, *, lines: bool = False) -> None:
+    """Every JSON the commands print, escaped alike: non-ASCII text as itself. `lines`: one
+    compact object per line (a stream); otherwise indented."""
+    print(json.dumps(value, ensure_ascii=False, indent=None if lines else 2))
+
+
+def existing_store(settings: Settings, *, readonly: bool = True) -> Store:
+    """The database a command reads (or, with readonly=False, changes): never created here, so
+    a mistyped --db is an error rather than a new empty database."""
+    try:
+        return Store.open_existing(settings.db_url, readonly=readonly)
+    except MissingDatabase as exc:
+        raise BotError(f"{exc} (run `shiftwatch run` or `poll --once` first, or pass --db)"
+                       ) from None
+
+
+def read_text_file(path: str, what: str) -> str:
+    """A text file named on the command line; any reason it cannot be read is one line."""
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise BotError(f"{what} {path}: no such file") from None
+    except IsADirectoryError:
+        raise BotError(f"{what} {path}: is a folder, not a file") from None
+    except UnicodeDecodeError as exc:
+        raise BotError(f"{what} {path}: not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise BotError(f"{what} {path}: {exc.strerror or exc}") from None
 
 
 # ---------------------------------------------------------------------- commands
@@ -249,7 +330,11 @@ def read_items(paths: Sequence[str]) -> list[Item]:
     now = datetime.now(UTC)
     items: list[Item] = []
     for f in files:
-        parsed = parse_feed(f.read_bytes(), str(f), now=now)
+        try:
+            raw = f.read_bytes()
+        except OSError as exc:
+            raise BotError(f"{f}: {exc.strerror or exc}") from None
+        parsed = parse_feed(raw, str(f), now=now)
         if parsed.problem:
             raise BotError(f"{f}: {parsed.problem}")
         items.extend(parsed.items)
@@ -278,22 +363,24 @@ def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
             for _item, found, records in replay(rules, store, items):
                 if args.statements:
                     for s in found:
-                        print(json.dumps(statement_json(s), ensure_ascii=False) if args.json
-                              else f"  {s.published:%Y-%m-%d} {s.actor_name} ({s.country}) "
-                                   f"{s.topic}: {s.stance}{' [historical]' if s.historical else ''}"
-                                   f" | {s.evidence}")
+                        if args.json:
+                            print_json(statement_json(s), lines=True)
+                            continue
+                        print(f"  {s.published:%Y-%m-%d} {s.actor_name} ({s.country}) "
+                              f"{s.topic}: {s.stance}{' [historical]' if s.historical else ''}"
+                              f" | {s.evidence}")
                 for r in records:
                     shifts += 1
                     view = AlertView.from_record(r)
                     if args.json:
-                        print(json.dumps(shift_json(view), ensure_ascii=False))
+                        print_json(shift_json(view), lines=True)
                     else:
                         from bot.render import shift_text
                         print(shift_text(view))
         finally:
             store.close()
     if not args.json:
-        print(f"{len(items)} items replayed, {shifts} shifts")
+        print(f"{plural(len(items), 'item')} replayed, {plural(shifts, 'shift')}")
     return 0
 
 
@@ -304,10 +391,10 @@ def cmd_positions(args: argparse.Namespace, settings: Settings) -> int:
                        "(COUNTRY: FR, France or French; NATO, EU, UN)")
     code = resolve_country(args.country, rules)
     topic = resolve_topic(args.topic, rules)
-    store = Store(settings.db_url)
-    found = store.positions(country=code, topic=topic)
+    with existing_store(settings) as store:
+        found = store.positions(country=code, topic=topic)
     if args.json:
-        print(json.dumps([position_json(p) for p in found], ensure_ascii=False, indent=2))
+        print_json([position_json(p) for p in found])
     elif not found:
         print(f"No positions recorded for {country_display(code, rules)} yet.")
     else:
@@ -320,24 +407,40 @@ def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
     rules = load_rules(settings.rules_dir)
     actor = resolve_actor(args.actor, rules)
     topic = resolve_topic(args.topic, rules)
-    rows = Store(settings.db_url).history(actor.id, topic)
+    with existing_store(settings) as store:
+        total = store.history_count(actor.id, topic, since=args.since)
+        rows = store.history(actor.id, topic, args.limit or None, since=args.since)
+    more = total - len(rows)
+    cut = f"{more} more; use --limit {total} (or --limit 0) to see every one"
     if args.json:
-        print(json.dumps([{
-            "actor": r["actor_name"], "actor_id": r["actor_id"], "country": r["country"],
-            "topic": r["topic"], "stance": r["stance"], "historical": r["historical"],
-            "published": r["published"].isoformat(), "said_on": r["said_on"].isoformat()
-            if r["said_on"] else None, "item": r["item_guid"], "url": r["url"],
-            "confidence": r["confidence"], "evidence": r["evidence"]} for r in rows],
-            ensure_ascii=False, indent=2))
-    elif not rows:
-        print(f"No statements recorded for {actor.name} yet.")
-    else:
-        for r in rows:
-            when = r["said_on"] or r["published"].date()
-            hist = " (recalled)" if r["historical"] else ""
-            print(f"{when} {r['topic']}: {r['stance']}{hist}\n  \"{r['evidence']}\"\n  "
-                  f"{r['url'] or r['item_guid']}")
+        print_json([history_json(r) for r in rows])
+        if more:
+            print(f"shiftwatch: {cut}", file=sys.stderr)  # stdout stays one JSON document
+        return 0
+    scope = ", ".join([f"{actor.name} ({actor.country})", f"on {topic}" if topic else "all topics",
+                       *([f"since {args.since}"] if args.since else [])])
+    if not rows:
+        print(f"{scope}: no statements recorded.")
+        return 0
+    shown = f", {len(rows)} shown" if more else ""
+    print(f"{scope}: {plural(total, 'statement')}{shown}, newest first")
+    for r in rows:
+        when = r["said_on"] or r["published"].date()
+        hist = " (recalled)" if r["historical"] else ""
+        print(f"{when} {r['topic']}: {r['stance']}{hist}\n  \"{r['evidence']}\"\n  "
+              f"{r['url'] or r['item_guid']}")
+    if more:
+        print(cut)
     return 0
+
+
+def history_json(r: dict[str, Any]) -> dict[str, Any]:
+    return {"actor": r["actor_name"], "actor_id": r["actor_id"], "country": r["country"],
+            "topic": r["topic"], "stance": r["stance"], "historical": r["historical"],
+            "published": r["published"].isoformat(),
+            "said_on": r["said_on"].isoformat() if r["said_on"] else None,
+            "item": r["item_guid"], "url": r["url"], "confidence": r["confidence"],
+            "evidence": r["evidence"]}
 
 
 def cmd_actors(args: argparse.Namespace, settings: Settings) -> int:
@@ -346,15 +449,17 @@ def cmd_actors(args: argparse.Namespace, settings: Settings) -> int:
     if args.action == "confirm":
         if not args.actor:
             raise BotError("usage: shiftwatch actors confirm provisional:<slug> [--id NEW_ID]")
-        done = confirm_actor(settings.rules_dir, Store(settings.db_url), args.actor, args.new_id)
-        moved = ", ".join(f"{n} {table}" for table, n in done.moved.items())
+        with existing_store(settings, readonly=False) as store:
+            done = confirm_actor(settings.rules_dir, store, args.actor, args.new_id)
+        moved = ", ".join(plural(n, table.removesuffix("s")) for table, n in done.moved.items())
         print(f"confirmed {done.old_id} as {done.new_id} in "
               f"{Path(settings.rules_dir) / 'actors.yaml'} (moved {moved}):\n{done.entry}", end="")
         return 0
     if args.provisional:
-        found = Store(settings.db_url).provisional_actors()
+        with existing_store(settings) as store:
+            found = store.provisional_actors()
         if args.json:
-            print(json.dumps([provisional_json(a) for a in found], ensure_ascii=False, indent=2))
+            print_json([provisional_json(a) for a in found])
         elif not found:
             print("No provisional actors stored.")
         else:
@@ -365,7 +470,7 @@ def cmd_actors(args: argparse.Namespace, settings: Settings) -> int:
     rows = [{"id": a.id, "name": a.name, "country": a.country,
              "roles": [r.title or r.office for r in a.roles if r.end is None]} for a in listed]
     if args.json:
-        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        print_json(rows)
     else:
         for r in rows:
             print(f"{r['id']}  {r['name']} ({r['country']}){': ' if r['roles'] else ''}"
@@ -394,8 +499,8 @@ def _rules_check(settings: Settings) -> int:
     if problems:
         raise ConfigError(problems)
     assert rules is not None
-    print(f"ok: {len(rules.actors)} actors, {len(rules.topics)} topics, "
-          f"{len(rules.countries)} countries, {len(feeds)} feeds")
+    print(f"ok: {plural(len(rules.actors), 'actor')}, {plural(len(rules.topics), 'topic')}, "
+          f"{plural(len(rules.countries), 'country', 'countries')}, {plural(len(feeds), 'feed')}")
     return 0
 
 
@@ -411,7 +516,7 @@ def _rules_explain(args: argparse.Namespace, settings: Settings) -> int:
             raise BotError(f"no item {args.item!r} in {args.feed_file}")
         item = matches[0]
     else:
-        text = Path(args.file).read_text(encoding="utf-8") if args.file else args.text
+        text = read_text_file(args.file, "--file") if args.file else args.text
         if not text:
             raise BotError('give the text to explain: shiftwatch rules explain "TEXT" (or --file)')
         try:
@@ -501,7 +606,7 @@ def _print_misses(st: Score, sh: Score, gold: Gold, by_guid: dict[str, Item], ca
 
 
 def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
-    store = Store(settings.db_url)
+    store = existing_store(settings, readonly=args.action == "list")
     try:
         rows = {r["url"]: r for r in store.all_feeds()}
         readable = True
@@ -522,7 +627,7 @@ def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         store.close()
     if args.json:
-        print(json.dumps(report, ensure_ascii=False, indent=2))
+        print_json(report)
         return 0
     if not report:
         print(f"No feeds: {settings.feeds_file} lists none and none were polled yet.")
@@ -530,7 +635,8 @@ def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
         extra = "" if r["listed"] or not readable else "  (no longer in the feeds file)"
         print(f"{r['status']:<8} {r['url']}{extra}\n"
               f"         last success {r['last_success_at'] or 'never'}, next check "
-              f"{r['next_check_at'] or '-'}, {r['items_seen']} items seen, {r['failures']} failures")
+              f"{r['next_check_at'] or '-'}, {plural(r['items_seen'], 'item')} seen, "
+              f"{plural(r['failures'], 'failure')}")
         if r["disabled_reason"]:
             print(f"         disabled {r['disabled_at']}: {r['disabled_reason']}")
         elif r["last_error"]:

@@ -71,6 +71,10 @@ class FeedsFile(BaseModel):
 
 def load_feeds(path: str | Path) -> list[FeedSpec]:
     doc = load_yaml(path)
+    if doc.data is not None and not isinstance(doc.data, dict):
+        # pydantic would say "a valid dictionary or instance of FeedsFile"
+        raise ConfigError([doc.problem((), "expected a mapping with a `feeds:` list, each "
+                                           "entry with a `url:`")])
     data = validate(doc, FeedsFile)
     problems = []
     seen: dict[str, int] = {}

@@ -10,6 +10,11 @@ from bot.errors import UsageError
 from bot.rules import ORGANISATIONS, Actor, RuleSet
 from bot.textnorm import squash
 
+# How alike (difflib's ratio) a name must be to what was typed to be offered as "did you mean":
+# typos and swapped letters ("Frnace", "Itlay") score 0.8 and up, while an unknown name scores
+# under 0.7 against its nearest ("Atlantis" and Albania, "Obama" and Orban), which is no help.
+SUGGEST_CUTOFF = 0.75
+
 
 def country_names(rules: RuleSet) -> dict[str, str]:
     """Every way to name a country (folded) -> its code: codes, names, demonyms."""
@@ -35,8 +40,9 @@ def resolve_country(query: str, rules: RuleSet) -> str:
     names = country_names(rules)
     if key in names:
         return names[key]
-    close = difflib.get_close_matches(key, list(names), n=1, cutoff=0.6)
-    hint = f" Did you mean {_display(names[close[0]], rules)}?" if close else ""
+    close = difflib.get_close_matches(key, list(names), n=1, cutoff=SUGGEST_CUTOFF)
+    hint = (f" Did you mean {_display(names[close[0]], rules)}?" if close else
+            " Name it by ISO code (FR), name (France) or demonym (French); or NATO, EU, UN.")
     raise UsageError(f"unknown country {query!r}.{hint}")
 
 
@@ -62,7 +68,7 @@ def resolve_actor(query: str, rules: RuleSet) -> Actor:
         index.setdefault(squash(a.name).split()[-1], a)
     if key in index:
         return index[key]
-    close = difflib.get_close_matches(key, list(index), n=1, cutoff=0.6)
+    close = difflib.get_close_matches(key, list(index), n=1, cutoff=SUGGEST_CUTOFF)
     hint = f" Did you mean {index[close[0]].name}?" if close else ""
     raise UsageError(f"unknown actor {query!r}.{hint}")
 

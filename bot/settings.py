@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -51,8 +52,8 @@ class Settings:
             rules_dir=overrides.get("rules_dir") or env.get("SHIFTWATCH_RULES") or DEFAULT_RULES,
             feeds_file=overrides.get("feeds_file") or env.get("SHIFTWATCH_FEEDS") or DEFAULT_FEEDS,
             alerts_file=alerts,
-            tick_seconds=float(env.get("SHIFTWATCH_TICK_SECONDS", "30")),
-            fetch_concurrency=int(env.get("SHIFTWATCH_FETCH_CONCURRENCY", "10")),
+            tick_seconds=_seconds(env, "SHIFTWATCH_TICK_SECONDS", 30.0),
+            fetch_concurrency=_number(env, "SHIFTWATCH_FETCH_CONCURRENCY", 10),
             telegram_token=env.get("TELEGRAM_BOT_TOKEN") or None,
             telegram_api_url=env.get("TELEGRAM_API_URL") or "https://api.telegram.org",
             slack_token=env.get("SLACK_BOT_TOKEN") or None,
@@ -60,7 +61,7 @@ class Settings:
             alert_max_age=_max_age(env.get("SHIFTWATCH_ALERT_MAX_AGE", "48h")),
             fetch_per_host=_number(env, "SHIFTWATCH_FETCH_PER_HOST", 2),
             fetch_max_bytes=_number(env, "SHIFTWATCH_FETCH_MAX_BYTES", 10 * 1024 * 1024),
-            fetch_deadline=float(_number(env, "SHIFTWATCH_FETCH_DEADLINE", 30)),
+            fetch_deadline=_seconds(env, "SHIFTWATCH_FETCH_DEADLINE", 30.0),
             feed_max_failures=_number(env, "SHIFTWATCH_FEED_MAX_FAILURES", 50),
             allow_private_links=env.get("SHIFTWATCH_ALLOW_PRIVATE_LINKS", "").strip() == "1",
             telegram_admin_chat_ids=tuple(c.strip() for c in
@@ -94,6 +95,20 @@ def _number(env: Mapping[str, str], name: str, default: int) -> int:
         raise BotError(f"{name} must be a whole number, not {raw!r}") from None
     if value <= 0:
         raise BotError(f"{name} must be positive, not {raw!r}")
+    return value
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    """A positive number of seconds, fractions allowed."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise BotError(f"{name} must be a number of seconds, not {raw!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise BotError(f"{name} must be a positive number of seconds, not {raw!r}")
     return value
 
 

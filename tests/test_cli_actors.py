@@ -81,7 +81,7 @@ def test_confirming_appends_a_valid_entry_and_moves_the_history(
     code, out, err = run_cli(capsys, "actors", "confirm", "provisional:tove-lindqvist",
                              "--db", db, "--rules", str(rules_dir))
     assert code == 0, err
-    assert "moved 2 statements, 1 positions, 0 shifts" in out
+    assert "moved 2 statements, 1 position, 0 shifts" in out
     after = (rules_dir / "actors.yaml").read_text()
     assert after.startswith(before.rstrip("\n"))  # appended: the rest of the file untouched
     actor = load_rules(rules_dir).actors["tove-lindqvist"]

@@ -12,14 +12,18 @@ import re
 from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     Engine,
     Select,
@@ -35,7 +39,8 @@ from sqlalchemy import (
     union,
     update,
 )
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DatabaseError, IntegrityError
 
 from bot.errors import BotError
 from bot.models import Item, Pending, Position, Shift, Statement
@@ -76,39 +81,112 @@ class OutboxRow:
     attempts: int
 
 
+class MissingDatabase(BotError):
+    """A SQLite database file that a command needs, and must not create, is not there."""
+
+    def __init__(self, path: str):
+        super().__init__(f"no database at {path}")
+        self.path = path
+
+
+def sqlite_file(url: str) -> str | None:
+    """The file of a SQLite URL; None for an in-memory database or another kind of server."""
+    try:
+        parsed = make_url(url)
+    except Exception:
+        return None
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return parsed.database
+
+
 class Store:
-    def __init__(self, url: str, *, migrate: bool = True):
+    def __init__(self, url: str, *, migrate: bool = True, readonly: bool = False):
+        """`readonly`: SQLite opens read-only, and neither opens a SQLite file that is not
+        there nor upgrades the schema (see `open_existing`)."""
         self.url = database_url(url)
-        if self.url.startswith("sqlite:///") and not self.url.startswith("sqlite:///:memory:"):
-            Path(self.url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        path = sqlite_file(self.url)
+        if path is not None and not readonly:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
         # A ping on checkout finds a server connection dropped while pooled; a SQLite file has
         # no server to lose: there the ping is one more query for every transaction.
         server = not self.url.startswith("sqlite")
+        engine_url: str | URL = self.url
+        if readonly and path is not None:
+            # mode=ro: SQLite itself refuses every write, and opening never creates the file
+            engine_url = URL.create("sqlite", database="file:" + quote(path),
+                                    query={"mode": "ro", "uri": "true"})
         try:
-            self.engine: Engine = create_engine(self.url, future=True, pool_pre_ping=server)
+            self.engine: Engine = create_engine(engine_url, future=True, pool_pre_ping=server)
         except Exception as exc:
             raise BotError(f"database {self._safe_url()}: {exc}") from None
         if self.engine.dialect.name == "sqlite":
-            event.listen(self.engine, "connect", _sqlite_pragmas)
-        if migrate:
+            event.listen(self.engine, "connect",
+                         _sqlite_read_pragmas if readonly else _sqlite_pragmas)
+        if readonly:
+            self.check_schema()
+        elif migrate:
             self.migrate()
 
+    @classmethod
+    def open_existing(cls, url: str, *, readonly: bool = True) -> Store:
+        """A store over a database that must exist already: a SQLite path that names no file
+        raises MissingDatabase instead of creating a database (and its folder) on a typo.
+        `readonly` (for commands that only read) also leaves the schema as it is: an outdated
+        one is an error rather than an upgrade."""
+        path = sqlite_file(database_url(url))
+        if path is not None and not Path(path).is_file():
+            raise MissingDatabase(path)
+        return cls(url, readonly=readonly)
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
     def _safe_url(self) -> str:
+        """The database as messages name it: a SQLite file by its path, a server without its
+        password."""
+        path = sqlite_file(self.url)
+        if path is not None:
+            return path
         try:
-            from sqlalchemy.engine import make_url
             return make_url(self.url).render_as_string(hide_password=True)
         except Exception:
             return "(invalid URL)"
 
-    def migrate(self) -> None:
+    def _alembic_config(self) -> Config:
         cfg = Config()
         cfg.set_main_option("script_location", str(MIGRATIONS))
+        return cfg
+
+    def migrate(self) -> None:
+        cfg = self._alembic_config()
         try:
             with self.engine.begin() as conn:
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "head")
-        except OperationalError as exc:
+        except DatabaseError as exc:
             raise BotError(f"database {self._safe_url()}: {exc.orig}") from None
+
+    def check_schema(self) -> None:
+        """Refuse a database this version cannot read as it is, without writing to it: not a
+        database at all, no shiftwatch schema, or a schema older than this version's."""
+        try:
+            with self.engine.connect() as conn:
+                current = MigrationContext.configure(conn).get_current_revision()
+        except DatabaseError as exc:
+            raise BotError(f"database {self._safe_url()}: {exc.orig}") from None
+        if current is None:
+            raise BotError(f"database {self._safe_url()}: no shiftwatch data in it (no schema "
+                           f"version)")
+        scripts = ScriptDirectory.from_config(self._alembic_config())
+        heads = scripts.get_heads()
+        if current not in heads and current in {s.revision for s in scripts.walk_revisions()}:
+            raise BotError(f"database {self._safe_url()}: its schema ({current}) is older than "
+                           f"this version's ({', '.join(heads)}); a command that writes "
+                           f"(`shiftwatch run`, `poll --once`) upgrades it")
 
     def close(self) -> None:
         self.engine.dispose()
@@ -326,20 +404,31 @@ class Store:
             out.append(Stored(s, int(result.inserted_primary_key[0]), repeat_of))
         return out
 
-    def history(self, actor_id: str, topic: str | None = None, limit: int = 200
-                ) -> list[dict[str, Any]]:
-        """An actor's statements, newest first; a re-reported quote appears once, at its first
-        sighting."""
-        q = select(statements).where((statements.c.actor_id == actor_id)
-                                     & statements.c.repeat_of.is_(None))
-        if topic:
-            q = q.where(statements.c.topic == topic)
-        q = q.order_by(statements.c.published.desc(), statements.c.id.desc()).limit(limit)
+    def history(self, actor_id: str, topic: str | None = None, limit: int | None = 200, *,
+                since: date | None = None) -> list[dict[str, Any]]:
+        """An actor's statements (on `topic`, said on or after `since`, when given), newest
+        first by the day they were said: a recalled statement by its `said_on`, the others by
+        publication. A re-reported quote appears once, at its first sighting."""
+        # A day sorts as its midnight among the publication times, in SQLite's text and
+        # PostgreSQL's timestamps alike.
+        said = func.coalesce(statements.c.said_on, statements.c.published)
+        q = (select(statements).where(_history_filter(actor_id, topic, since))
+             .order_by(said.desc(), statements.c.published.desc(), statements.c.id.desc()))
+        if limit is not None:
+            q = q.limit(limit)
         with self.engine.connect() as conn:
             rows = [dict(r) for r in conn.execute(q).mappings()]
         for r in rows:
             r["published"] = utc(r["published"])
         return rows
+
+    def history_count(self, actor_id: str, topic: str | None = None, *,
+                      since: date | None = None) -> int:
+        """How many statements `history` has to show, before its limit."""
+        q = select(func.count()).select_from(statements).where(
+            _history_filter(actor_id, topic, since))
+        with self.engine.connect() as conn:
+            return int(conn.scalar(q) or 0)
 
     # ------------------------------------------------------------------ positions and shifts
 
@@ -609,6 +698,17 @@ class Store:
         return [(p, c, json.loads(f) if f else []) for p, c, f in rows]
 
 
+def _history_filter(actor_id: str, topic: str | None, since: date | None) -> ColumnElement[bool]:
+    cond = (statements.c.actor_id == actor_id) & statements.c.repeat_of.is_(None)
+    if topic:
+        cond &= statements.c.topic == topic
+    if since is not None:
+        start = datetime(since.year, since.month, since.day, tzinfo=UTC)
+        cond &= (statements.c.said_on >= since) | (
+            statements.c.said_on.is_(None) & (statements.c.published >= start))
+    return cond
+
+
 def _shift_row(row: Any) -> dict[str, Any]:
     record = dict(row)
     for k in ("published", "prev_published", "created_at", "confirmed_at"):
@@ -702,6 +802,15 @@ def _position(row: Any) -> Position:
                     topic=row["topic"], stance=row["stance"], since=utc(row["since"]) or row["since"],
                     evidence=row["evidence"], url=row["url"], item_guid=row["item_guid"],
                     confidence=row["confidence"])
+
+
+def _sqlite_read_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """A read-only connection: no journal mode to set (setting one writes), but the same wait
+    for a writer and the same foreign keys."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
