@@ -500,7 +500,8 @@ def _titled_forms(surname: str, actor: Actor, offices: dict[str, Any]) -> list[s
             titles.append(role.title)
         for phrase in offices.get(role.office, ()):
             if " of " not in f" {phrase} ":   # "minister of defence" is not written before a name
-                titles.append(" ".join(w if w.isupper() else w.capitalize() for w in phrase.split()))
+                titles.append(" ".join(w if w.isupper() else "-".join(p.capitalize() for p in w.split("-"))
+                                       for w in phrase.split()))
     return [f"{t} {surname}" for t in dict.fromkeys(titles)]
 
 
