@@ -58,6 +58,10 @@ class Actor:
     aliases: tuple[str, ...] = ()
     roles: tuple[Role, ...] = ()
     provisional: bool = False
+    # Surnames listed as aliases but not registered alone: each also names a country, a
+    # demonym, a capital or another actor ("Montenegro", "Harris"). `aliases` carries their
+    # titled forms instead ("Prime Minister Montenegro", "Mr Montenegro").
+    ambiguous: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -431,10 +435,15 @@ def _check_countries(data: CountriesFile, offices: OfficesFile, report: _Reporte
     return out
 
 
+# A surname that cannot stand alone still names its bearer after one of these.
+HONORIFICS = ("Mr", "Mr.", "Ms", "Ms.", "Mrs", "Mrs.")
+
+
 def _check_actors(data: ActorsFile, countries: dict[str, Country], offices: dict[str, Any],
                   report: _Reporter) -> dict[str, Actor]:
     out: dict[str, Actor] = {}
-    claimed: dict[str, str] = {}  # folded name or alias -> actor id
+    claimed: dict[str, str] = {}  # folded name or multi-word alias -> actor id
+    bare: dict[str, set[str]] = {}  # folded one-word alias -> actor ids listing it
     for i, a in enumerate(data.actors):
         where = ("actors", i)
         if not SLUG.match(a.id):
@@ -455,15 +464,73 @@ def _check_actors(data: ActorsFile, countries: dict[str, Country], offices: dict
                 report("actors", (*where, "roles", j, "to"), f"{r.to} is before from: {r.from_}")
             roles.append(Role(r.office, rc, r.from_, r.to, r.title))
         for k, name in enumerate([a.name, *a.aliases]):
-            key = fold(name).lower().strip()
+            key = _name_key(name)
             path = (*where, "name") if k == 0 else (*where, "aliases", k - 1)
             if not key:
                 report("actors", path, "empty name")
+            elif k > 0 and " " not in key:
+                bare.setdefault(key, set()).add(a.id)
             elif key in claimed and claimed[key] != a.id:
                 report("actors", path, f"{name!r} is already claimed by actor {claimed[key]!r}")
-            claimed[key] = a.id
+            else:
+                claimed[key] = a.id
         out[a.id] = Actor(a.id, a.name, a.country, tuple(a.aliases), tuple(roles))
+    return _register_bare_aliases(out, bare, claimed, countries, offices)
+
+
+def _name_key(name: str) -> str:
+    return " ".join(fold(name).lower().split())
+
+
+def _register_bare_aliases(actors: dict[str, Actor], bare: dict[str, set[str]],
+                           claimed: dict[str, str], countries: dict[str, Country],
+                           offices: dict[str, Any]) -> dict[str, Actor]:
+    """A one-word alias names its actor alone only when nothing else answers to that word: not
+    a country's name, demonym or capital ("Montenegro", the Portuguese prime minister), not
+    another actor's alias or name ("Harris"). Otherwise it needs a title or an honorific
+    before it, and those titled forms are registered only where they are unique too."""
+    places = {_name_key(w) for c in countries.values()
+              for w in (c.name, *c.names, *c.demonyms, *([c.capital] if c.capital else []))}
+    ambiguous = {key for key, ids in bare.items()
+                 if len(ids) > 1 or key in places or (key in claimed and claimed[key] not in ids)}
+    if not ambiguous:
+        return actors
+    titled: dict[str, dict[str, str]] = {}   # actor id -> folded titled form -> as written
+    for actor in actors.values():
+        for alias in actor.aliases:
+            if _name_key(alias) in ambiguous:
+                for form in _titled_forms(alias, actor, offices):
+                    titled.setdefault(actor.id, {})[_name_key(form)] = form
+    owners: dict[str, set[str]] = {}
+    for actor_id, forms in titled.items():
+        for key in forms:
+            owners.setdefault(key, set()).add(actor_id)
+    out: dict[str, Actor] = {}
+    for actor_id, actor in actors.items():
+        if actor_id not in titled and not any(_name_key(x) in ambiguous for x in actor.aliases):
+            out[actor_id] = actor
+            continue
+        kept = tuple(x for x in actor.aliases if _name_key(x) not in ambiguous)
+        extra = tuple(form for key, form in titled.get(actor_id, {}).items()
+                      if owners[key] == {actor_id} and key not in claimed)
+        dropped = tuple(x for x in actor.aliases if _name_key(x) in ambiguous)
+        out[actor_id] = Actor(actor.id, actor.name, actor.country, kept + extra, actor.roles,
+                              actor.provisional, dropped)
     return out
+
+
+def _titled_forms(surname: str, actor: Actor, offices: dict[str, Any]) -> list[str]:
+    """"Mr Montenegro", "Prime Minister Montenegro", "Taoiseach Harris": the surname after an
+    honorific, the title of one of the actor's roles, or one of its offices' phrases."""
+    titles: list[str] = list(HONORIFICS)
+    for role in actor.roles:
+        if role.title:
+            titles.append(role.title)
+        for phrase in offices.get(role.office, ()):
+            if " of " not in f" {phrase} ":   # "minister of defence" is not written before a name
+                titles.append(" ".join(w if w.isupper() else "-".join(p.capitalize() for p in w.split("-"))
+                                       for w in phrase.split()))
+    return [f"{t} {surname}" for t in dict.fromkeys(titles)]
 
 
 def _check_institutions(data: OfficesFile, countries: dict[str, Country], offices: dict[str, Any],

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 from pathlib import Path
 
 import pytest
 
 from bot.errors import ConfigError
+from bot.extract import Extractor
 from bot.rules import load_rules
 from tests.conftest import REPO
+from tests.extract.support import run
 
 
 @pytest.fixture
@@ -63,12 +66,12 @@ def test_duplicate_actor_id_is_an_error(rules_dir: Path) -> None:
     assert any("actors[1].id: duplicate id 'joe-biden'" in p for p in problems(rules_dir))
 
 
-def test_an_alias_claimed_by_two_actors_is_an_error(rules_dir: Path) -> None:
+def test_a_full_alias_claimed_by_two_actors_is_an_error(rules_dir: Path) -> None:
     f = rules_dir / "actors.yaml"
-    edit(f, "aliases: [Trump, Donald J. Trump]", "aliases: [Biden, Donald J. Trump]")
+    edit(f, "aliases: [Trump, Donald J. Trump]", "aliases: [Trump, Joseph R. Biden]")
     found = problems(rules_dir)
-    assert any("actors[1].aliases[0]: 'Biden' is already claimed by actor 'joe-biden'" in p
-               for p in found), found
+    assert any("actors[1].aliases[1]: 'Joseph R. Biden' is already claimed by actor 'joe-biden'"
+               in p for p in found), found
 
 
 def test_a_topic_with_no_keywords_is_an_error(rules_dir: Path) -> None:
@@ -135,3 +138,107 @@ def test_a_topic_refer_back_phrase_must_compile(rules_dir: Path) -> None:
     f = rules_dir / "topics.yaml"
     edit(f, "    refer_back: [the mission,", "    refer_back: [(the mission,")
     assert any("refer_back" in p and "unbalanced" in p for p in problems(rules_dir))
+
+
+# ------------------------------------------------------------------ ambiguous bare surnames
+
+TINY_RULES = {
+    "countries": """
+countries:
+  - {code: "PT", name: Portugal, demonyms: [Portuguese], capital: Lisbon, voice: prime-minister}
+  - {code: "ME", name: Montenegro, demonyms: [Montenegrin], capital: Podgorica, voice: prime-minister}
+  - {code: "US", name: United States, demonyms: [American], capital: Washington, voice: president}
+  - {code: "IE", name: Ireland, demonyms: [Irish], capital: Dublin, voice: prime-minister}
+  - {code: "NL", name: Netherlands, demonyms: [Dutch], voice: prime-minister}
+""",
+    "offices": """
+offices:
+  president: {phrases: [president]}
+  vice-president: {phrases: [vice president]}
+  prime-minister: {phrases: [prime minister, minister of state]}
+""",
+    "actors": """
+actors:
+  - id: luis-montenegro
+    name: Luís Montenegro
+    country: PT
+    aliases: [Montenegro]
+    roles: [{office: prime-minister, from: 2024-04-02}]
+  - id: kamala-harris
+    name: Kamala Harris
+    country: US
+    aliases: [Harris]
+    roles: [{office: vice-president, from: 2021-01-20, to: 2025-01-20}]
+  - id: simon-harris
+    name: Simon Harris
+    country: IE
+    aliases: [Harris]
+    roles: [{office: prime-minister, title: Taoiseach, from: 2024-04-09, to: 2025-01-23}]
+  - id: dick-schoof
+    name: Dick Schoof
+    country: NL
+    aliases: [Schoof]
+    roles: [{office: prime-minister, from: 2024-07-02}]
+""",
+    "topics": """
+topics:
+  - {id: troops, name: Troops, keywords: [troops]}
+""",
+    "stances": """
+labels: [opposes, supports]
+cues:
+  - {stance: supports, phrases: [ready to send]}
+""",
+    "language": """
+reporting_verbs: [said]
+""",
+}
+
+
+@pytest.fixture
+def tiny_rules(tmp_path: Path) -> Path:
+    for name, text in TINY_RULES.items():
+        (tmp_path / f"{name}.yaml").write_text(text.lstrip(), encoding="utf-8")
+    return tmp_path
+
+
+def test_a_surname_that_is_also_a_country_or_another_actors_needs_a_title(tiny_rules: Path) -> None:
+    rules = load_rules(tiny_rules)
+    montenegro, kamala, simon, schoof = (rules.actors[i] for i in (
+        "luis-montenegro", "kamala-harris", "simon-harris", "dick-schoof"))
+    assert montenegro.ambiguous == ("Montenegro",) and "Montenegro" not in montenegro.aliases
+    assert {"Prime Minister Montenegro", "Mr Montenegro"} <= set(montenegro.aliases)
+    assert "Minister Of State Montenegro" not in montenegro.aliases
+    assert kamala.ambiguous == simon.ambiguous == ("Harris",)
+    assert "Vice President Harris" in kamala.aliases
+    assert {"Taoiseach Harris", "Prime Minister Harris"} <= set(simon.aliases)
+    assert not {"Mr Harris", "Ms Harris"} & (set(kamala.aliases) | set(simon.aliases))
+    assert schoof.aliases == ("Schoof",) and schoof.ambiguous == ()
+
+
+def test_a_bare_ambiguous_surname_names_nobody_but_its_titled_form_does(tiny_rules: Path) -> None:
+    extractor = Extractor(load_rules(tiny_rules))
+    text = ("Montenegro said it was ready to send troops.\n"
+            "Prime Minister Montenegro said Portugal was ready to send troops.\n"
+            "Harris said the US was ready to send troops.\n"
+            "Schoof said the Netherlands was ready to send troops.")
+    found = run(extractor, text, "2024-06-12")
+    assert sorted(s.actor_id for s in found) == ["dick-schoof", "luis-montenegro"]
+    assert [s.evidence for s in found if s.actor_id == "luis-montenegro"] == [
+        "Prime Minister Montenegro said Portugal was ready to send troops."]
+
+
+def test_the_shipped_rules_register_no_country_as_a_bare_surname() -> None:
+    rules = load_rules(REPO / "rules")
+    places = {w.lower() for c in rules.countries.values()
+              for w in (c.name, *c.names, *c.demonyms, *([c.capital] if c.capital else []))}
+    bare = {a.lower() for actor in rules.actors.values() for a in actor.aliases if " " not in a}
+    assert not bare & places
+
+
+def test_countries_yaml_is_what_its_script_generates() -> None:
+    spec = importlib.util.spec_from_file_location("build_countries", REPO / "scripts" / "build_countries.py")
+    assert spec and spec.loader
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    assert (REPO / "rules" / "countries.yaml").read_text(encoding="utf-8") == script.build()
