@@ -13,9 +13,9 @@ RUN useradd --create-home --uid 10001 shiftwatch
 # those two files change, not on every edit under bot/.
 COPY pyproject.toml constraints.txt ./
 RUN python -c "import tomllib; print(*tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies'], sep=chr(10))" \
-        > /tmp/requirements.txt \
-    && pip install -c constraints.txt -r /tmp/requirements.txt \
-    && rm /tmp/requirements.txt
+        > requirements.txt \
+    && pip install -c constraints.txt -r requirements.txt \
+    && rm requirements.txt
 
 # The package on top of them; pip check fails the build if the layer above missed a dependency.
 COPY README.md LICENSE ./
