@@ -146,6 +146,7 @@ STANCE_MISSED = "stance missed (speaker and topic found, no stance read)"
 STANCE_WRONG = "stance wrong (another label)"
 TOPIC_WRONG = "topic wrong (the statement put on another topic)"
 NO_SENTENCE = "evidence in no single sentence (sentence split)"
+DROPPED = "extracted, but the pipeline stored nothing (the item taken for a syndicated copy)"
 NOT_STATEMENT = "not a statement (nothing of the kind in the gold item)"
 DISTRACTOR = "not a statement (a distractor item)"
 COPY = "syndicated copy counted again"
@@ -203,6 +204,8 @@ def classify(gold: Gold, statements: Sequence[Statement], shifts: Sequence[dict[
         facts = probe(guid, gold.evidence.get(key, ""))
         if facts is None:
             return NO_SENTENCE
+        if (actor, topic) in facts.stated:
+            return DROPPED
         if topic not in facts.topics:
             return TOPIC_MISSED
         if actor in facts.speakers:

@@ -73,3 +73,18 @@ def test_do_counts_only_with_its_own_object(extractor: Extractor) -> None:
                 LONG_RANGE) == {("olaf-scholz", "open", False)}
     assert said(run(extractor, "Olaf Scholz said Germany will do whatever it takes, speaking of "
                                "Taurus missiles for Ukraine."), LONG_RANGE) == set()
+
+
+@pytest.mark.parametrize(("sentence", "stance"), [
+    ("Volodymyr Zelensky has asked that Germany ship Taurus missiles to Ukraine.", "supports"),
+    ("Volodymyr Zelensky renewed his appeals for Germany to supply Taurus missiles to Ukraine.",
+     "supports"),
+    ("Olaf Scholz said the delivery of Taurus missiles to Ukraine was still being weighed.", "open"),
+    ("Olaf Scholz said Germany was weighing Kyiv's request for Taurus missiles.", "open"),
+    ("Olaf Scholz said giving Taurus missiles to Ukraine could end badly.", "opposes"),
+    ("Olaf Scholz said he had approved the delivery of Taurus missiles to Ukraine.", "supports"),
+])
+def test_requests_deliberation_and_foretold_consequences_read_as_stances(
+        extractor: Extractor, sentence: str, stance: str) -> None:
+    speakers = said(run(extractor, sentence), LONG_RANGE)
+    assert {s for _, s, _ in speakers} == {stance}
