@@ -92,6 +92,8 @@ class Topic:
     cues: tuple[CueSet, ...] = ()
     refer_back: tuple[str, ...] = ()
     actions: tuple[str, ...] = ()     # verbs of this topic's action, added to the implicit ones
+    conditions: tuple[str, ...] = ()  # condition words of this topic, added to the global ones
+    drop_cues: tuple[str, ...] = ()   # global cue phrases that misread this topic
 
 
 @dataclass(frozen=True)
@@ -281,6 +283,8 @@ class TopicIn(_Strict):
     cues: list[CueSetIn] = Field(default_factory=list)
     refer_back: list[str] = Field(default_factory=list)
     actions: list[str] = Field(default_factory=list)
+    conditions: list[str] = Field(default_factory=list)
+    drop_cues: list[str] = Field(default_factory=list)
 
 
 class TopicsFile(_Strict):
@@ -605,7 +609,13 @@ def _check_topics(data: TopicsFile, stances: StanceRules, report: _Reporter) -> 
                           tuple(t.ignore), tuple(t.labels),
                           tuple(CueSet(c.stance, tuple(c.phrases), c.weight, c.keep_when_negated)
                                 for c in t.cues),
-                          tuple(t.refer_back), tuple(t.actions))
+                          tuple(t.refer_back), tuple(t.actions), tuple(t.conditions),
+                          tuple(t.drop_cues))
+        known = {p for c in stances.cues for p in c.phrases}
+        for j, phrase in enumerate(t.drop_cues):
+            if phrase not in known:
+                report("topics", (*where, "drop_cues", j),
+                       f"{phrase!r} is not a cue phrase of stances.yaml (write it as it stands there)")
     return out
 
 
@@ -630,6 +640,6 @@ def _check_phrases(docs: dict[str, YamlDoc], report: _Reporter) -> None:
     phrase_keys = {"phrases", "keywords", "context", "exclude", "ignore", "negators", "conditions",
                    "reporting_verbs", "refer_back", "historical_markers", "hedges", "report_nouns",
                    "voice_nouns", "date_not_statement", "modals", "actions", "objects",
-                   "honorifics", "between_subject_and_verb"}
+                   "honorifics", "between_subject_and_verb", "drop_cues"}
     for name in ("topics", "stances", "language"):
         walk(name, docs[name].data, (), lambda p: any(k in phrase_keys for k in p if isinstance(k, str)))

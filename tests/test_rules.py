@@ -242,3 +242,33 @@ def test_countries_yaml_is_what_its_script_generates() -> None:
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
     assert (REPO / "rules" / "countries.yaml").read_text(encoding="utf-8") == script.build()
+
+
+def _with_topic_language(rules_dir: Path, language: str) -> None:
+    edit(rules_dir / "topics.yaml", "  - id: long-range-weapons-for-ukraine\n",
+         "  - id: long-range-weapons-for-ukraine\n" + language)
+
+
+def test_a_topic_adds_condition_words_of_its_own(rules_dir: Path) -> None:
+    text = "Olaf Scholz said Germany would deliver Taurus missiles to Ukraine pending a Bundestag vote."
+    before = run(Extractor(load_rules(rules_dir)), text, "2024-03-01")
+    _with_topic_language(rules_dir, "    conditions: [pending a]\n")
+    after = run(Extractor(load_rules(rules_dir)), text, "2024-03-01")
+    assert [s.stance for s in before] == ["supports"]
+    assert [s.stance for s in after] == ["conditional"]
+
+
+def test_a_topic_switches_off_a_global_cue_that_misreads_it(rules_dir: Path) -> None:
+    text = "Olaf Scholz said a decision on Taurus missiles for Ukraine was on the table."
+    before = run(Extractor(load_rules(rules_dir)), text, "2024-03-01")
+    _with_topic_language(rules_dir, "    drop_cues: [on the table]\n")
+    after = run(Extractor(load_rules(rules_dir)), text, "2024-03-01")
+    assert [s.stance for s in before] == ["open"]
+    assert after == []
+
+
+def test_switching_off_a_cue_stances_yaml_lacks_is_an_error(rules_dir: Path) -> None:
+    _with_topic_language(rules_dir, "    drop_cues: [no such cue]\n")
+    [problem] = problems(rules_dir)
+    assert "topics.yaml" in problem and "drop_cues[0]" in problem
+    assert "'no such cue' is not a cue phrase of stances.yaml" in problem

@@ -103,9 +103,15 @@ class StanceClassifier:
         self.rules = rules
         st = rules.stances
         self._negators = compile_phrases(list(st.negators))
-        self._conditions = compile_phrases(list(st.conditions))
         self._negated = st.negated
-        self._global = self._compile(st.cues)
+        # A topic owns its language: condition words of its own, global cues switched off for it.
+        self._conditions = {t.id: compile_phrases([*st.conditions, *t.conditions])
+                            for t in rules.topics.values()}
+        self._conditions[""] = compile_phrases(list(st.conditions))
+        every = self._compile(st.cues)
+        self._global = {t.id: [c for c in every if c[6] not in set(t.drop_cues)]
+                        for t in rules.topics.values()}
+        self._global[""] = every
         self._per_topic = {t.id: self._compile(t.cues) for t in rules.topics.values()}
         self._implicit = self._compile_implicit(rules)
         implicit = rules.stances.implicit
@@ -131,7 +137,7 @@ class StanceClassifier:
         return out
 
     def _compile(self, cuesets: tuple
-                 ) -> list[tuple[re.Pattern[str], str, float, bool, bool, tuple[tuple[str, ...], ...]]]:
+                 ) -> list[tuple[re.Pattern[str], str, float, bool, bool, tuple[tuple[str, ...], ...], str]]:
         out = []
         for cs in cuesets:
             for phrase in cs.phrases:
@@ -139,7 +145,8 @@ class StanceClassifier:
                 # happen") already says what it means; a negator before it does not flip it.
                 own = self._negators is not None and self._negators.search(fold_lower(phrase)) is not None
                 out.append((re.compile(compile_phrase(phrase)), cs.stance, cs.weight,
-                            cs.keep_when_negated or own, "..." in phrase, required_literals(phrase)))
+                            cs.keep_when_negated or own, "..." in phrase, required_literals(phrase),
+                            phrase))
         return out
 
     def read(self, lower: str, topic: str, span: tuple[int, int] | None = None) -> StanceReading:
@@ -149,7 +156,8 @@ class StanceClassifier:
         labels = self.rules.labels_for(topic)
         raw: list[Cue] = []
         seen: dict[str, bool] = {}
-        for rx, label, weight, keep, gapped, units in self._per_topic.get(topic, []) + self._global:
+        for rx, label, weight, keep, gapped, units, _ in (self._per_topic.get(topic, [])
+                                                          + self._global.get(topic, self._global[""])):
             # substring tests before the regex: a sentence holds few of the hundreds of cues
             if label not in labels or not has_literals(units, text, seen):
                 continue
@@ -182,8 +190,9 @@ class StanceClassifier:
 
         cues = tuple(c for c in cues if not (c.label == "conditional" and in_refusal(c.start)))
         condition = ""
-        if self._conditions is not None:
-            for m in self._conditions.finditer(text):
+        conditions = self._conditions.get(topic, self._conditions[""])
+        if conditions is not None:
+            for m in conditions.finditer(text):
                 # "the question is not if, but when": a condition word inside another cue's
                 # words is part of that cue.
                 inside = any(c.start <= m.start() < c.end and c.label != "conditional" for c in cues)
