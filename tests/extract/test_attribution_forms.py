@@ -50,3 +50,15 @@ def test_another_topic_named_later_in_the_item_does_not_stop_a_sentence_carrying
             "Separately, NATO allies debated defence spending of 5% of GDP.")
     carried = said(run(extractor, text, "2025-03-01"), LONG_RANGE)
     assert ("olaf-scholz", "opposes", False) in carried
+
+
+@pytest.mark.parametrize("recalled", [
+    "Earlier this month, Olaf Scholz said Germany would not deliver Taurus missiles to Ukraine.",
+    "Last year Olaf Scholz said Germany would not deliver Taurus missiles to Ukraine.",
+    "Olaf Scholz had floated the idea that Germany would not deliver Taurus missiles to Ukraine.",
+    "Olaf Scholz first refused to deliver Taurus missiles to Ukraine.",
+])
+def test_words_that_recall_an_earlier_statement_make_it_historical(extractor: Extractor,
+                                                                    recalled: str) -> None:
+    found = said(run(extractor, recalled, "2024-06-20"), LONG_RANGE)
+    assert found and all(historical for _, _, historical in found)
