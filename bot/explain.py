@@ -6,7 +6,7 @@ from bot.evaluate import SentenceFacts
 from bot.extract import Extractor, SentenceTrace
 from bot.models import Item
 from bot.rules import RuleSet
-from bot.textnorm import squash
+from bot.textnorm import fold_lower, squash
 
 
 def describe(trace: SentenceTrace, rules: RuleSet) -> str:
@@ -51,10 +51,20 @@ def describe(trace: SentenceTrace, rules: RuleSet) -> str:
 
 
 def explain_item(rules: RuleSet, item: Item) -> str:
-    traces = Extractor(rules).trace(item)
+    extractor = Extractor(rules)
+    traces = extractor.trace(item)
     if not traces:
         return "(no sentences)"
-    return "\n".join(describe(t, rules) for t in traces)
+    item_lower = fold_lower(item.title + "\n" + item.text)
+    out = []
+    for t in traces:
+        text = describe(t, rules)
+        if not t.topics:
+            why = extractor.topics.why_not(fold_lower(t.sentence.text), item_lower)
+            text = text.replace("  topic: none", "  topic: none" + "".join(
+                f"\n  no topic: {w}" for w in why), 1)
+        out.append(text)
+    return "\n".join(out)
 
 
 def explain_sentence_for(extractor: Extractor, item: Item, evidence: str) -> str:

@@ -310,3 +310,13 @@ def test_run_verbose_shows_the_libraries_too(tmp_path: Path) -> None:
     lines = _start_lines(tmp_path, "-v")
     assert "INFO apscheduler.scheduler: Scheduler started" in lines
     assert any(line.startswith("INFO bot.app: starting: database") for line in lines)
+
+
+def test_rules_explain_says_why_a_sentence_with_a_keyword_has_no_topic(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(capsys, "rules", "explain", "--date", "2024-03-01",
+                           "Olaf Scholz said the new tariffs were a mistake. "
+                           "He said Russian troops were massing near Kyiv.")
+    assert code == 0
+    assert "no topic: ev-tariffs-on-china: keyword 'tariffs' found, but the item names no context word" in out
+    assert "no topic: troops-to-ukraine: keyword 'troops' found, but only inside an ignored phrase" in out

@@ -103,6 +103,27 @@ class TopicMatcher:
                 hits.append(TopicHit(t.id, found))
         return hits
 
+    def why_not(self, lower: str, item_lower: str) -> list[str]:
+        """Why a sentence holding a topic's keyword is on no topic (for `rules explain`): the item
+        names none of the topic's context words, an `exclude` phrase is in the sentence, or the
+        keyword stands inside an `ignore` phrase."""
+        out = []
+        for t, kw, ctx, exclude, ignore in self.topics:
+            found = [m for m in kw.finditer(lower)]
+            if not found:
+                continue
+            words = ", ".join(repr(m.group(0)) for m in found[:3])
+            ignored = [m.span() for m in ignore.finditer(lower)] if ignore is not None else []
+            if ctx is not None and not ctx.search(item_lower):
+                out.append(f"{t.id}: keyword {words} found, but the item names no context word "
+                           f"({', '.join(t.context[:6])})")
+            elif exclude is not None and (ex := exclude.search(lower)):
+                out.append(f"{t.id}: keyword {words} found, but {ex.group(0)!r} excludes the topic")
+            elif all(any(a <= m.start() < b for a, b in ignored) for m in found):
+                out.append(f"{t.id}: keyword {words} found, but only inside an ignored phrase "
+                           f"({', '.join(repr(lower[a:b]) for a, b in ignored[:2])})")
+        return out
+
     def excluded(self, lower: str, topic: str) -> bool:
         for t, _, _, exclude, _ in self.topics:
             if t.id == topic:
