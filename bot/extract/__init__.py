@@ -192,6 +192,7 @@ class Extractor:
                 for a in actors:
                     if a.actor_id:
                         last_time[a.actor_id] = (time, s.paragraph)
+        _prefer_the_body(traces)
         return traces
 
     def _resolve(self, m: Mention, raw: list[Mention], reports: list[Report], ctx: ItemContext,
@@ -380,7 +381,7 @@ class Extractor:
                     item_guid=item.guid, url=item.url, published=item.published,
                     actor_id=actor.id, actor_name=actor.name, country=actor.country,
                     topic=hit.topic, stance=reading.stance, historical=time.historical,
-                    confidence=conf.value, evidence=s.text,
+                    confidence=conf.value, evidence=_evidence(s, reading, start),
                     said_on=time.said_on if time.historical else ctx.day,
                     attribution=via, provisional=actor.provisional,
                 ))
@@ -432,6 +433,35 @@ class Extractor:
                                             f"speaker sets next ({s.text[:40]!r}...) -> conditional")
         for k, st in enumerate(trace.statements):
             recent[(st.actor_id, st.topic)] = (s.index, trace, k)
+
+
+def _prefer_the_body(traces: list[SentenceTrace]) -> None:
+    """A headline that only sums up what the body says in the speaker's own words is not the
+    evidence: the body's statement stands for it."""
+    body = {(st.actor_id, st.topic, st.stance, st.historical)
+            for t in traces if not t.sentence.is_title for st in t.statements}
+    for t in traces:
+        if not t.sentence.is_title:
+            continue
+        kept = [st for st in t.statements
+                if (st.actor_id, st.topic, st.stance, st.historical) not in body]
+        if len(kept) < len(t.statements):
+            t.notes.append("the body says the same in the speaker's words: its sentence is the evidence")
+            t.statements = kept
+
+
+def _evidence(s: Sentence, reading: StanceReading, start: int) -> str:
+    """The words an analyst would quote: the quotation that holds every cue of the reading when
+    there is one (the speaker's own words), else the sentence."""
+    spans = {span for c in reading.cues for span in s.quotes
+             if span[0] <= start + c.start < span[1]}
+    if len(spans) == 1 and len(spans) * len(reading.cues) and all(
+            any(a <= start + c.start < b for a, b in spans) for c in reading.cues):
+        a, b = spans.pop()
+        quoted = s.text[a:b].strip(" \"'\u201c\u201d\u2018\u2019\u00ab\u00bb").rstrip(",;:")
+        if len(quoted.split()) >= 4:
+            return quoted
+    return s.text
 
 
 def _claim_about_other(report: Report, actors: list[Mention], mentions: list[Mention],

@@ -62,3 +62,22 @@ def test_words_that_recall_an_earlier_statement_make_it_historical(extractor: Ex
                                                                     recalled: str) -> None:
     found = said(run(extractor, recalled, "2024-06-20"), LONG_RANGE)
     assert found and all(historical for _, _, historical in found)
+
+
+def test_the_evidence_is_the_speaker_s_quoted_words(extractor: Extractor) -> None:
+    text = '"We will not send German soldiers to Ukraine, full stop," Olaf Scholz told reporters.'
+    [statement] = run(extractor, text, "2024-03-01")
+    assert statement.evidence == "We will not send German soldiers to Ukraine, full stop"
+
+
+def test_paraphrase_keeps_the_whole_sentence_as_evidence(extractor: Extractor) -> None:
+    text = "Olaf Scholz said Germany would not send soldiers to Ukraine."
+    [statement] = run(extractor, text, "2024-03-01")
+    assert statement.evidence == text
+
+
+def test_a_headline_the_body_repeats_is_not_the_evidence(extractor: Extractor) -> None:
+    title = "Scholz rules out sending German troops to Ukraine"
+    body = '"There will be no German soldiers in Ukraine," Olaf Scholz said on Monday.'
+    found = run(extractor, body, "2024-03-01", title=title)
+    assert [s.evidence for s in found] == ["There will be no German soldiers in Ukraine"]
