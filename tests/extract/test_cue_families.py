@@ -1,0 +1,30 @@
+"""Cue families and topic conditions read as an analyst would. Every sentence here was written
+for these tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.extract import Extractor
+from tests.extract.support import NATO, TROOPS, run, said
+
+SPENDING = "nato-defence-spending"
+
+
+@pytest.mark.parametrize(("sentence", "topic", "stance"), [
+    ("Mette Frederiksen said Denmark was receptive to sending soldiers to Ukraine.", TROOPS, "open"),
+    ("Mette Frederiksen said Denmark stands ready to send soldiers to Ukraine if a truce holds.",
+     TROOPS, "conditional"),
+    ("Mette Frederiksen said any Danish soldiers in Ukraine would need a clear mandate, and that "
+     "Denmark was willing to send them.", TROOPS, "conditional"),
+    ("Mette Frederiksen said Denmark was able to contribute troops to a force in Ukraine once a "
+     "ceasefire deal is signed.", TROOPS, "conditional"),
+    ("Mette Frederiksen said Denmark would back Ukraine's NATO membership at the right moment.",
+     NATO, "conditional"),
+    ("Mette Frederiksen said Denmark was pushing back the deadline for its NATO target of 5% of GDP "
+     "to 2040.", SPENDING, "conditional"),
+])
+def test_cue_families_and_topic_conditions(extractor: Extractor, sentence: str, topic: str,
+                                           stance: str) -> None:
+    found = said(run(extractor, sentence, "2025-03-03"), topic)
+    assert {s for _, s, _ in found} == {stance}, found
