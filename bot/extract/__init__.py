@@ -210,8 +210,11 @@ class Extractor:
                                        "speaking earlier in the sentence")
                     break
             else:
+                # a name inside the quotation is not who says it: '"... explain to Mr Trump
+                # that ...," he said'
                 near = [x for x in raw if x.kind in {"name", "role"} and x.actor_id
-                        and x.end <= m.start and not x.possessive]
+                        and x.end <= m.start and not x.possessive
+                        and (s.inside_quote(m.start) or not s.inside_quote(x.start))]
                 if near:
                     return Mention(m.start, m.end, "pronoun", near[-1].actor_id,
                                    f"pronoun {s.text[m.start:m.end]!r} -> {near[-1].via}, "

@@ -28,3 +28,17 @@ def test_cue_families_and_topic_conditions(extractor: Extractor, sentence: str, 
                                            stance: str) -> None:
     found = said(run(extractor, sentence, "2025-03-03"), topic)
     assert {s for _, s, _ in found} == {stance}, found
+
+
+def test_a_name_inside_the_quotation_is_not_who_he_is(extractor: Extractor) -> None:
+    text = ('Olaf Scholz spoke in Berlin on Monday.\n'
+            '"Someone should tell Mr Macron that sending troops to Ukraine is unrealistic," he said.')
+    assert said(run(extractor, text, "2024-03-01"), TROOPS) == {("olaf-scholz", "opposes", False)}
+
+
+@pytest.mark.parametrize(("sentence", "topic"), [
+    ("Olaf Scholz said a 5-percent target for NATO allies was unrealistic.", SPENDING),
+    ("Olaf Scholz ruled out Ukraine entering the North Atlantic Alliance.", NATO),
+])
+def test_keywords_in_the_forms_real_copy_uses(extractor: Extractor, sentence: str, topic: str) -> None:
+    assert said(run(extractor, sentence, "2025-03-03"), topic) == {("olaf-scholz", "opposes", False)}
