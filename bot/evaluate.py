@@ -272,8 +272,8 @@ def _classify_shifts(gold: Gold, statements: Sequence[Statement], shifts: Sequen
             gold_current[g.key] = gold_current.get(g.key, False) or not g.historical
     for (actor, topic, to, guid), _record in sh.false_alarms:
         key = (guid, actor, topic, to)
-        item = gold.items.get(guid)
-        if item is not None and item.duplicate_of:
+        shifted = gold.items.get(guid)
+        if shifted is not None and shifted.duplicate_of:
             cause = COPY
         elif key in false_cause:
             cause = STATEMENT_FALSE + false_cause[key]

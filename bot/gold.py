@@ -187,15 +187,15 @@ def load_gold(gold_file: str | Path, shifts_file: str | Path | None, *,
             raise ConfigError([sdoc.problem((), f"a shifts file needs a `shifts:` list{hint}")])
         sdata = validate(sdoc, _ShiftsFile)
         for n, sh in enumerate(sdata.shifts):
-            where = ("shifts", n)
+            at: tuple[str | int, ...] = ("shifts", n)
             topic = sh.topic or sdata.topic or data.topic
             if not topic:
-                problems.append(sdoc.problem(where, "needs a topic (here or at the top of the file)"))
+                problems.append(sdoc.problem(at, "needs a topic (here or at the top of the file)"))
                 continue
             stances = {"to": sh.to, **({"from": sh.from_} if sh.from_ else {})}
-            problems += _check_names(sdoc, where, topic, stances, labels, topics)
+            problems += _check_names(sdoc, at, topic, stances, labels, topics)
             if sh.guid not in items:
-                problems.append(sdoc.problem((*where, "guid"), f"{sh.guid!r}: no such item in "
+                problems.append(sdoc.problem((*at, "guid"), f"{sh.guid!r}: no such item in "
                                                               f"{doc.file}"))
                 continue
             key = (squash(sh.actor), topic, sh.to, sh.guid)
