@@ -118,6 +118,7 @@ class StanceRules:
     confirm_threshold: float = 0.7
     confidence: ConfidenceRules = field(default_factory=lambda: ConfidenceRules())
     implicit: ImplicitRules | None = None
+    not_conditions: tuple[str, ...] = ()   # "if not", "if necessary": condition words that set none
 
 
 # How much each piece of evidence is worth (stances.yaml `confidence:`; see rules/README.md).
@@ -300,6 +301,7 @@ class StancesFile(_Strict):
     alerting: AlertingIn = Field(default_factory=lambda: AlertingIn())
     confidence: ConfidenceIn = Field(default_factory=lambda: ConfidenceIn())
     implicit: ImplicitIn | None = None
+    not_conditions: list[str] = Field(default_factory=list)
 
 
 class ImplicitIn(_Strict):
@@ -588,7 +590,7 @@ def _check_stances(data: StancesFile, report: _Reporter) -> StanceRules:
                            carried_topic=data.confidence.carried_topic,
                            hedge=data.confidence.hedge,
                            hedges=tuple(data.confidence.hedges)),
-                       implicit)
+                       implicit, tuple(data.not_conditions))
 
 
 def _check_topics(data: TopicsFile, stances: StanceRules, report: _Reporter) -> dict[str, Topic]:
@@ -640,6 +642,7 @@ def _check_phrases(docs: dict[str, YamlDoc], report: _Reporter) -> None:
     phrase_keys = {"phrases", "keywords", "context", "exclude", "ignore", "negators", "conditions",
                    "reporting_verbs", "refer_back", "historical_markers", "hedges", "report_nouns",
                    "voice_nouns", "date_not_statement", "modals", "actions", "objects",
-                   "honorifics", "between_subject_and_verb", "drop_cues"}
+                   "honorifics", "between_subject_and_verb", "drop_cues",
+                   "not_conditions"}
     for name in ("topics", "stances", "language"):
         walk(name, docs[name].data, (), lambda p: any(k in phrase_keys for k in p if isinstance(k, str)))

@@ -5,7 +5,8 @@ A phrase is words matched whole, case- and accent-insensitively:
 - `(a|b c)`  alternatives, each one or more words; `(a|b)?` optional
 - `...`      a gap of up to three words
 - `-` inside a word also matches a space or nothing: `cease-fire` ~ `cease fire`, `ceasefire`;
-  a space between words also matches a hyphen: `5 percent` ~ `5-percent`
+  a space between words also matches a hyphen (`5 percent` ~ `5-percent`) or a comma and a space
+  (`difficult if not` ~ `difficult, if not`): a cue runs on across a comma
 - a word of symbols only may touch the word before it: `5 %` ~ `5%`, `5 %`
 Everything else is literal. Phrases are matched against folded text (see bot.textnorm).
 """
@@ -25,7 +26,9 @@ class PatternError(ValueError):
 _WORD_BOUNDARY_L = r"(?<![\w'])"
 _WORD_BOUNDARY_R = r"(?![\w])"
 # A quotation mark may open or close a word: 'backed the Commission "fully"', '"will not abandon" its'.
-_SEP = r'(?:"?\s+"?|-)'   # "five percent" also matches "five-percent"
+# Between words: white space (a comma may end the first word, a quotation mark open or close
+# either), or a hyphen: "five percent" matches "five-percent", "difficult if not" "difficult, if not".
+_SEP = r'(?:,?"?\s+"?|-)'
 # Before a symbol ("5%", "5 %"), the space is optional.
 _SEP_SYMBOL = r'(?:"?\s*"?|-)'
 GAP = r"(?:\s+\"?[\w'.,\"-]+){0,3}?"

@@ -104,6 +104,7 @@ class StanceClassifier:
         st = rules.stances
         self._negators = compile_phrases(list(st.negators))
         self._negated = st.negated
+        self._not_conditions = compile_phrases(list(st.not_conditions))
         # A topic owns its language: condition words of its own, global cues switched off for it.
         self._conditions = {t.id: compile_phrases([*st.conditions, *t.conditions])
                             for t in rules.topics.values()}
@@ -196,7 +197,11 @@ class StanceClassifier:
                 # "the question is not if, but when": a condition word inside another cue's
                 # words is part of that cue.
                 inside = any(c.start <= m.start() < c.end and c.label != "conditional" for c in cues)
-                if not in_refusal(m.start()) and not inside:
+                # "difficult, if not impossible", "if necessary": the words of a condition that
+                # set none (stances.yaml `not_conditions`)
+                idle = self._not_conditions is not None and any(
+                    n.start() <= m.start() < n.end() for n in self._not_conditions.finditer(text))
+                if not in_refusal(m.start()) and not inside and not idle:
                     condition = m.group(0)
                     break
         if not cues:

@@ -42,3 +42,21 @@ def test_a_name_inside_the_quotation_is_not_who_he_is(extractor: Extractor) -> N
 ])
 def test_keywords_in_the_forms_real_copy_uses(extractor: Extractor, sentence: str, topic: str) -> None:
     assert said(run(extractor, sentence, "2025-03-03"), topic) == {("olaf-scholz", "opposes", False)}
+
+
+@pytest.mark.parametrize(("sentence", "stance"), [
+    ("Olaf Scholz said Germany was ready to send troops to Ukraine if necessary.", "supports"),
+    ("Olaf Scholz said Germany was ready to send troops to Ukraine even if Moscow objects.", "supports"),
+    ("Olaf Scholz said Germany was ready to send troops to Ukraine if a truce holds.", "conditional"),
+])
+def test_condition_words_that_set_no_condition(extractor: Extractor, sentence: str, stance: str) -> None:
+    assert said(run(extractor, sentence, "2025-03-03"), TROOPS) == {("olaf-scholz", stance, False)}
+
+
+def test_a_cue_runs_on_across_a_comma() -> None:
+    import re
+
+    from bot.extract.patterns import compile_phrase
+    from bot.textnorm import fold_lower
+    rx = re.compile(compile_phrase("difficult if not impossible"))
+    assert rx.search(fold_lower("It would be difficult, if not impossible, to send them."))
