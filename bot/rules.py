@@ -119,6 +119,8 @@ class StanceRules:
     confidence: ConfidenceRules = field(default_factory=lambda: ConfidenceRules())
     implicit: ImplicitRules | None = None
     not_conditions: tuple[str, ...] = ()   # "if not", "if necessary": condition words that set none
+    # "will" -> ("won't",): a cue that opens with a modal also reads negated ("won't approve")
+    modal_negations: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 # How much each piece of evidence is worth (stances.yaml `confidence:`; see rules/README.md).
@@ -302,6 +304,7 @@ class StancesFile(_Strict):
     confidence: ConfidenceIn = Field(default_factory=lambda: ConfidenceIn())
     implicit: ImplicitIn | None = None
     not_conditions: list[str] = Field(default_factory=list)
+    modal_negations: dict[str, list[str]] = Field(default_factory=dict)
 
 
 class ImplicitIn(_Strict):
@@ -590,7 +593,8 @@ def _check_stances(data: StancesFile, report: _Reporter) -> StanceRules:
                            carried_topic=data.confidence.carried_topic,
                            hedge=data.confidence.hedge,
                            hedges=tuple(data.confidence.hedges)),
-                       implicit, tuple(data.not_conditions))
+                       implicit, tuple(data.not_conditions),
+                       {k.lower(): tuple(v) for k, v in data.modal_negations.items()})
 
 
 def _check_topics(data: TopicsFile, stances: StanceRules, report: _Reporter) -> dict[str, Topic]:

@@ -64,6 +64,19 @@ class Cue:
     keep: bool = False      # not flipped by a negator (a warning, or a cue with its own negation)
     gapped: bool = False    # its phrase has a `...` gap, which may hold a negator
     implicit: bool = False  # read from a modal and an action, not from a cue phrase
+    modal: bool = False     # built on a modal that may stand negated: "will approve" / "won't approve"
+
+
+@dataclass(frozen=True)
+class _CompiledCue:
+    rx: re.Pattern[str]
+    label: str
+    weight: float
+    keep: bool
+    gapped: bool
+    modal: bool
+    units: tuple[tuple[str, ...], ...]    # literals a match must contain (a cheap prefilter)
+    phrase: str                           # as written in the rules
 
 
 _LINK = frozenset({"", "to", "of", "for", "about", "on", "the", "any", "a", "an"})
@@ -110,7 +123,7 @@ class StanceClassifier:
                             for t in rules.topics.values()}
         self._conditions[""] = compile_phrases(list(st.conditions))
         every = self._compile(st.cues)
-        self._global = {t.id: [c for c in every if c[6] not in set(t.drop_cues)]
+        self._global = {t.id: [c for c in every if c.phrase not in set(t.drop_cues)]
                         for t in rules.topics.values()}
         self._global[""] = every
         self._per_topic = {t.id: self._compile(t.cues) for t in rules.topics.values()}
@@ -137,17 +150,23 @@ class StanceClassifier:
             out[t.id] = (patterns, objects)
         return out
 
-    def _compile(self, cuesets: tuple
-                 ) -> list[tuple[re.Pattern[str], str, float, bool, bool, tuple[tuple[str, ...], ...], str]]:
+    def _compile(self, cuesets: tuple) -> list[_CompiledCue]:
         out = []
         for cs in cuesets:
             for phrase in cs.phrases:
                 # A cue that carries its own negation ("not an option", "never going to
                 # happen") already says what it means; a negator before it does not flip it.
                 own = self._negators is not None and self._negators.search(fold_lower(phrase)) is not None
-                out.append((re.compile(compile_phrase(phrase)), cs.stance, cs.weight,
-                            cs.keep_when_negated or own, "..." in phrase, required_literals(phrase),
-                            phrase))
+                source, modal = phrase, False
+                words = phrase.split()
+                negated_forms = self.rules.stances.modal_negations.get(words[0].lower(), ())
+                if not own and len(words) > 1 and negated_forms:
+                    # "will approve" also reads "will not approve", "won't approve": negated.
+                    source = f"({'|'.join((words[0], *negated_forms))}) (not|never)? {' '.join(words[1:])}"
+                    modal = True
+                out.append(_CompiledCue(re.compile(compile_phrase(source)), cs.stance, cs.weight,
+                                        cs.keep_when_negated or own, "..." in phrase or modal, modal,
+                                        required_literals(source), phrase))
         return out
 
     def read(self, lower: str, topic: str, span: tuple[int, int] | None = None) -> StanceReading:
@@ -157,14 +176,13 @@ class StanceClassifier:
         labels = self.rules.labels_for(topic)
         raw: list[Cue] = []
         seen: dict[str, bool] = {}
-        for rx, label, weight, keep, gapped, units, _ in (self._per_topic.get(topic, [])
-                                                          + self._global.get(topic, self._global[""])):
+        for cue in self._per_topic.get(topic, []) + self._global.get(topic, self._global[""]):
             # substring tests before the regex: a sentence holds few of the hundreds of cues
-            if label not in labels or not has_literals(units, text, seen):
+            if cue.label not in labels or not has_literals(cue.units, text, seen):
                 continue
-            for m in rx.finditer(text):
-                raw.append(Cue(m.start(), m.end(), m.group(0), label, label, weight, keep=keep,
-                               gapped=gapped))
+            for m in cue.rx.finditer(text):
+                raw.append(Cue(m.start(), m.end(), m.group(0), cue.label, cue.label, cue.weight,
+                               keep=cue.keep, gapped=cue.gapped, modal=cue.modal))
         # "who would take part", "whether it would send troops": an embedded question commits
         # nobody to anything.
         raw = [c for c in raw if c.label == "opposes" or (_word_before(text, c.start) not in _WH
@@ -287,7 +305,8 @@ class StanceClassifier:
         """Apply a negator standing just before the cue (not one inside an earlier cue)."""
         if self._negators is None or cue.keep:
             return cue
-        first = len(cue.text.split(" ", 1)[0])
+        # a modal cue's own first word may be the negated form: "won't approve"
+        first = 0 if cue.modal else len(cue.text.split(" ", 1)[0])
         inside = self._negators.search(cue.text, first) if cue.gapped else None
         if inside:
             # A negator in a cue's gap negates it: "I rule nothing out" is "rul* ... out" negated.

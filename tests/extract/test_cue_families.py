@@ -60,3 +60,27 @@ def test_a_cue_runs_on_across_a_comma() -> None:
     from bot.textnorm import fold_lower
     rx = re.compile(compile_phrase("difficult if not impossible"))
     assert rx.search(fold_lower("It would be difficult, if not impossible, to send them."))
+
+
+@pytest.mark.parametrize("negated", ["will not bless", "won't bless", "will never bless"])
+def test_a_cue_opening_with_a_modal_reads_negated_without_a_second_cue(rules_dir_with_cue,
+                                                                      negated: str) -> None:
+    extractor = rules_dir_with_cue
+    text = f"Olaf Scholz said Germany {negated} the plan for Western troops in Ukraine."
+    assert said(run(extractor, text, "2024-03-01"), TROOPS) == {("olaf-scholz", "opposes", False)}
+
+
+@pytest.fixture
+def rules_dir_with_cue(tmp_path):
+    import shutil
+
+    from bot.rules import load_rules
+    from tests.conftest import REPO
+    target = tmp_path / "rules"
+    shutil.copytree(REPO / "rules", target)
+    topics = target / "topics.yaml"
+    text = topics.read_text(encoding="utf-8")
+    anchor = "    exclude: [Sahel,"
+    topics.write_text(text.replace(anchor, "    cues:\n      - {stance: supports, phrases: "
+                                           "[\"will bless the plan\"]}\n" + anchor, 1), encoding="utf-8")
+    return Extractor(load_rules(target))
