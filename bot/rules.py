@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import pycountry
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -20,6 +20,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from bot.errors import ConfigError, Problem
 from bot.textnorm import fold
 from bot.yamlfile import YamlDoc, load_yaml, validate
+
+if TYPE_CHECKING:
+    from bot.baselines import Baseline
 
 ORGANISATIONS = ("NATO", "EU", "UN")
 RULE_FILES = ("countries", "offices", "actors", "topics", "stances", "language")
@@ -166,6 +169,7 @@ class RuleSet:
     stances: StanceRules
     language: Language
     source: str = ""
+    baselines: tuple[Baseline, ...] = ()     # where analysts say leaders stood (baselines.yaml)
     _holders: dict[tuple[str, str], tuple[tuple[Role, Actor], ...]] = field(
         default_factory=dict, repr=False, compare=False)
 
@@ -359,7 +363,10 @@ def load_rules(rules_dir: str | Path) -> RuleSet:
             problems.extend(exc.problems)
     if problems:
         raise ConfigError(problems)
-    return build_ruleset(docs, source=str(base))
+    rules = build_ruleset(docs, source=str(base))
+    from bot.baselines import load_baselines  # it validates against the rules just built
+
+    return replace(rules, baselines=load_baselines(base, rules))
 
 
 def build_ruleset(docs: dict[str, YamlDoc], source: str = "") -> RuleSet:
