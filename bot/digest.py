@@ -45,8 +45,9 @@ def build_digest(start: datetime, end: datetime, shifts: Iterable[ShiftRow],
     actors first seen then, and the feeds failing or disabled now."""
     return Digest(
         start, end,
-        tuple(s for s in shifts if start <= s.published < end
-              and s.status in ("confirmed", "unconfirmed")),
+        tuple(sorted((s for s in shifts if start <= s.published < end
+                      and s.status in ("confirmed", "unconfirmed")),
+                     key=lambda s: (s.published, s.id))),
         tuple(a for a in new_actors if start <= a.first_seen < end),
         tuple(f for f in feeds if f.disabled or f.failures > 0))
 
