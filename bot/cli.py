@@ -33,6 +33,7 @@ from bot.evaluate import (
 from bot.feeds import load_feeds
 from bot.fetch import SharedClient, make_client
 from bot.gold import Gold, check_guids, load_gold
+from bot.governments import previous_government_lines
 from bot.logsetup import configure_logging
 from bot.lookup import country_display, resolve_actor, resolve_country, resolve_topic
 from bot.models import Item, Statement
@@ -42,6 +43,7 @@ from bot.rules import RuleSet, load_rules
 from bot.schedule import PollPolicy
 from bot.settings import Settings
 from bot.store import MissingDatabase, Store
+from bot.views_cli import VIEW_COMMANDS, VIEW_EXAMPLES, add_view_commands
 
 if TYPE_CHECKING:
     from bot.ops import OpsServer
@@ -63,6 +65,7 @@ EXAMPLES = {
               "provisional:ulf-kristersson",
     "eval": "shiftwatch eval --gold tests/corpus/gold.yaml --shifts tests/corpus/shifts.yaml "
             "tests/corpus/*.xml",
+    **VIEW_EXAMPLES,
 }
 
 
@@ -190,6 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--summary", action="store_true",
                    help="print the figures only, without misses and causes")
     p.add_argument("paths", nargs="+", metavar="FEED", help="the labelled feed files or folders")
+    add_view_commands(add, READ_DB_HELP, _day)
     return parser
 
 
@@ -393,6 +397,7 @@ def cmd_positions(args: argparse.Namespace, settings: Settings) -> int:
     topic = resolve_topic(args.topic, rules)
     with existing_store(settings) as store:
         found = store.positions(country=code, topic=topic)
+        previous = [] if args.json else previous_government_lines(store, rules, code, topic)
     if args.json:
         print_json([position_json(p) for p in found])
     elif not found:
@@ -400,6 +405,8 @@ def cmd_positions(args: argparse.Namespace, settings: Settings) -> int:
     else:
         for p in found:
             print(position_line(p))
+    for line in previous:
+        print(line)
     return 0
 
 
@@ -690,5 +697,5 @@ def _enable_feed(store: Store, url: str | None, rows: dict, listed: list[str]) -
 COMMANDS = {
     "run": cmd_run, "poll": cmd_poll, "replay": cmd_replay, "positions": cmd_positions,
     "history": cmd_history, "rules": cmd_rules, "eval": cmd_eval, "feeds": cmd_feeds,
-    "actors": cmd_actors,
+    "actors": cmd_actors, **VIEW_COMMANDS,
 }

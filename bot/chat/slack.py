@@ -31,6 +31,7 @@ from aiohttp import web
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.chat.views import slack_view_command
 from bot.errors import BotError, DeliveryError, UsageError
 from bot.lookup import country_display, resolve_actor, resolve_country, resolve_topic
 from bot.render import AlertView, pending_note, shift_slack, slack_escape
@@ -200,6 +201,8 @@ class SlackService:
     async def _on_shiftwatch(self, ack: Callable[..., Awaitable[Any]], command: dict[str, Any],
                              respond: Respond) -> None:
         await ack()
+        if await slack_view_command(self, command, respond):  # chart, matrix, digest
+            return
         await self._answer(command, respond, self.shiftwatch_answer)
 
     async def _answer(self, command: dict[str, Any], respond: Respond,

@@ -51,6 +51,7 @@ from telegram.ext import filters as ptb_filters
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.chat.views import TELEGRAM_COMMANDS, telegram_handlers
 from bot.errors import BotError, DeliveryError, UsageError
 from bot.lookup import country_display, resolve_actor, resolve_country, resolve_topic
 from bot.render import AlertView, pending_note, shift_telegram_html, shift_text
@@ -78,6 +79,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("unsubscribe", "Stop alerts in this chat"),
     ("subscriptions", "This chat's alert subscription"),
     ("topics", "The topics tracked"),
+    *TELEGRAM_COMMANDS,   # /chart, /matrix, /digest (bot/chat/views.py)
 )
 
 HELP = """<b>ShiftWatch</b> follows news feeds for what leaders say on tracked topics and \
@@ -160,6 +162,7 @@ class TelegramService:
             ("positions", self.cmd_positions), ("history", self.cmd_history),
             ("subscribe", self.cmd_subscribe), ("unsubscribe", self.cmd_unsubscribe),
             ("subscriptions", self.cmd_subscriptions), ("topics", self.cmd_topics),
+            *telegram_handlers(self),
         ):
             app.add_handler(CommandHandler(name, self._guarded(handler)))
         # after the commands above: a handler group runs only the first handler that matches

@@ -149,7 +149,8 @@ async def test_an_unknown_command_gets_one_line_listing_the_known_ones(
         api: TelegramBotAPI, running: TelegramService) -> None:
     answer = await ask(api, CHAT, "/postions FR")
     assert answer == ("Unknown command /postions. Did you mean /positions? Commands: /start "
-                      "/help /positions /history /subscribe /unsubscribe /subscriptions /topics")
+                      "/help /positions /history /subscribe /unsubscribe /subscriptions /topics "
+                      "/chart /matrix /digest")
     assert "Did you mean" not in await ask(api, CHAT, "/frobnicate <b>")
     # a known command is answered by its own handler alone
     before = len(api.sent_messages(CHAT))

@@ -27,6 +27,7 @@ __all__ = [
     "PostedMessage",
     "ResponsePost",
     "SlackWebAPI",
+    "UploadedFile",
     "sign_request",
     "signed_slash_command",
 ]
@@ -91,6 +92,29 @@ class ResponsePost:
     raw: bytes
     content_type: str
     headers: dict[str, str]
+
+
+@dataclass(frozen=True)
+class UploadedFile:
+    """A file shared in a channel: files.getUploadURLExternal, the upload, then
+    files.completeUploadExternal (the three steps of slack_sdk's ``files_upload_v2``)."""
+
+    file_id: str
+    channel: str
+    filename: str
+    title: str | None
+    alt_txt: str | None
+    initial_comment: str | None
+    data: bytes
+
+
+@dataclass
+class _PendingUpload:
+    file_id: str
+    filename: str
+    length: int
+    alt_txt: str | None
+    data: bytes | None = None
 
 
 @dataclass
@@ -240,10 +264,14 @@ class SlackWebAPI(EmulatorServer):
         self._responses: list[ResponsePost] = []
         self._faults: dict[str, list[_Fault]] = {}
         self._last_ts_us = 0
+        self._uploads: dict[str, _PendingUpload] = {}
+        self._files: list[UploadedFile] = []
         self._methods: dict[str, _Handler] = {
             "auth.test": self._auth_test,
             "chat.postMessage": self._chat_post_message,
             "conversations.info": self._conversations_info,
+            "files.getUploadURLExternal": self._files_get_upload_url_external,
+            "files.completeUploadExternal": self._files_complete_upload_external,
         }
 
     # -- URLs ----------------------------------------------------------------------------
@@ -320,6 +348,11 @@ class SlackWebAPI(EmulatorServer):
         with self._cond:
             return [m for m in self._posted if channel is None or m.channel == channel]
 
+    def uploaded_files(self, channel: str | None = None) -> list[UploadedFile]:
+        """Files shared by files.completeUploadExternal, oldest first (only in ``channel``)."""
+        with self._cond:
+            return [f for f in self._files if channel is None or f.channel == channel]
+
     def responses(self, name: str | None = None) -> list[ResponsePost]:
         """POSTs to response URLs, oldest first (only to ``name`` if given)."""
         with self._cond:
@@ -344,6 +377,8 @@ class SlackWebAPI(EmulatorServer):
         """Route ``/api/{method}`` and ``/response/{name}``."""
         if request.path.startswith("/response/"):
             return self._handle_response_url(request)
+        if request.path.startswith("/upload/"):
+            return self._handle_upload(request)
         method = request.path.removeprefix("/api/") if request.path.startswith("/api/") else ""
         try:
             params = parse_params(request)
@@ -396,6 +431,18 @@ class SlackWebAPI(EmulatorServer):
                 ResponsePost(name, body, request.body, request.content_type, dict(request.headers))
             )
         return self._record(method, params, request, Reply(200, b"ok", content_type="text/html"))
+
+    def _handle_upload(self, request: IncomingRequest) -> Reply:
+        """The upload URL files.getUploadURLExternal hands out: the file's bytes, POSTed."""
+        file_id = request.path.removeprefix("/upload/")
+        with self._cond:
+            pending = self._uploads.get(file_id)
+            if request.http_method != "POST" or pending is None:
+                reply = Reply(404, b"not found", content_type="text/plain")
+            else:
+                pending.data = request.body
+                reply = Reply(200, f"OK - {len(request.body)}".encode(), content_type="text/plain")
+        return self._record(f"upload:{file_id}", {"length": len(request.body)}, request, reply)
 
     def _raise_fault(self, method: str) -> None:
         with self._cond:
@@ -494,6 +541,57 @@ class SlackWebAPI(EmulatorServer):
         with self._cond:
             self._posted.append(posted)
         return {"channel": channel.id, "ts": ts, "message": message}
+
+    def _files_get_upload_url_external(self, params: dict[str, Any]) -> dict[str, Any]:
+        filename = params.get("filename")
+        if not isinstance(filename, str) or not filename:
+            raise SlackError("invalid_arguments")
+        try:
+            length = int(params.get("length") or 0)
+        except (TypeError, ValueError):
+            raise SlackError("invalid_arguments") from None
+        if length <= 0:
+            raise SlackError("invalid_length")
+        with self._cond:
+            file_id = f"F{len(self._uploads) + 1:09d}"
+            self._uploads[file_id] = _PendingUpload(file_id, filename, length,
+                                                    params.get("alt_txt") or None)
+        return {"upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
+
+    def _files_complete_upload_external(self, params: dict[str, Any]) -> dict[str, Any]:
+        files = params.get("files")
+        if isinstance(files, str):
+            try:
+                files = json.loads(files)
+            except ValueError:
+                raise SlackError("invalid_arguments") from None
+        if not isinstance(files, list) or not files:
+            raise SlackError("invalid_arguments")
+        channel = None
+        if params.get("channel_id"):
+            channel = self._channel(params.get("channel_id"))
+            if not channel.is_member:
+                raise SlackError("not_in_channel")
+        shared = []
+        with self._cond:
+            for entry in files:
+                pending = self._uploads.get(str(entry.get("id")) if isinstance(entry, dict) else "")
+                if pending is None or pending.data is None:
+                    raise SlackError("file_not_found")
+                if len(pending.data) != pending.length:
+                    raise SlackError("file_upload_size_mismatch")
+            for entry in files:
+                pending = self._uploads.pop(str(entry["id"]))
+                assert pending.data is not None
+                title = entry.get("title") or pending.filename
+                if channel is not None:
+                    self._files.append(UploadedFile(
+                        pending.file_id, channel.id, pending.filename, title, pending.alt_txt,
+                        params.get("initial_comment") or None, pending.data))
+                shared.append({"id": pending.file_id, "name": pending.filename, "title": title,
+                               "size": len(pending.data), "user": self.bot_user_id,
+                               "channels": [channel.id] if channel else []})
+        return {"files": shared}
 
     def _conversations_info(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(params.get("channel"))

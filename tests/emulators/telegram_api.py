@@ -27,6 +27,7 @@ __all__ = [
     "DEFAULT_TOKEN",
     "ApiError",
     "SentMessage",
+    "SentPhoto",
     "TelegramBotAPI",
     "UploadedFile",
     "parse_formatted_text",
@@ -107,6 +108,9 @@ _STRING_PARAMS = frozenset(
 _DEFAULT_SCOPE: dict[str, Any] = {"type": "default"}
 _COMMAND_RE = re.compile(r"[a-z0-9_]{1,32}")
 _MAX_TEXT = 4096
+_MAX_CAPTION = 1024
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_JPEG_SIGNATURE = b"\xff\xd8\xff"
 
 
 class ApiError(Exception):
@@ -167,6 +171,29 @@ class SentMessage:
         """Whether the bot asked for no link preview (either spelling of the option)."""
         options = self.link_preview_options or {}
         return bool(options.get("is_disabled") or self.disable_web_page_preview)
+
+
+@dataclass(frozen=True)
+class SentPhoto:
+    """A delivered sendPhoto call: the uploaded picture, its caption and the Message returned."""
+
+    chat_id: int
+    photo: UploadedFile
+    caption: str | None
+    parse_mode: str | None
+    plain_caption: str
+    message_id: int
+    params: dict[str, Any]
+    message: dict[str, Any]
+
+
+def _image_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) of a PNG (from its IHDR chunk); None for what is not an image."""
+    if data.startswith(_PNG_SIGNATURE) and data[12:16] == b"IHDR":
+        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    if data.startswith(_JPEG_SIGNATURE):
+        return (0, 0)  # accepted; its size is not read
+    return None
 
 
 @dataclass
@@ -601,6 +628,7 @@ class TelegramBotAPI(EmulatorServer):
         self._next_update_id = 100_000_001
         self._allowed_updates: list[str] = []
         self._sent: list[SentMessage] = []
+        self._photos: list[SentPhoto] = []
         self._faults: dict[str, list[_Fault]] = {}
         self._commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self._webhook: dict[str, Any] = {}
@@ -614,6 +642,7 @@ class TelegramBotAPI(EmulatorServer):
             "deleteWebhook": self._delete_webhook,
             "getWebhookInfo": self._get_webhook_info,
             "sendMessage": self._send_message,
+            "sendPhoto": self._send_photo,
             "setMyCommands": self._set_my_commands,
             "getMyCommands": self._get_my_commands,
             "deleteMyCommands": self._delete_my_commands,
@@ -822,6 +851,24 @@ class TelegramBotAPI(EmulatorServer):
         """Delivered sendMessage calls, oldest first (only to ``chat_id`` if given)."""
         with self._cond:
             return [m for m in self._sent if chat_id is None or m.chat_id == chat_id]
+
+    def sent_photos(self, chat_id: int | None = None) -> list[SentPhoto]:
+        """Delivered sendPhoto calls, oldest first (only to ``chat_id`` if given)."""
+        with self._cond:
+            return [p for p in self._photos if chat_id is None or p.chat_id == chat_id]
+
+    async def wait_for_photos(
+        self, count: int = 1, *, chat_id: int | None = None, timeout: float = 5.0
+    ) -> list[SentPhoto]:
+        """Wait (without blocking the event loop) until ``count`` photos were delivered."""
+        deadline = time.monotonic() + timeout
+        while True:
+            photos = self.sent_photos(chat_id)
+            if len(photos) >= count:
+                return photos
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"{len(photos)} of {count} photos after {timeout} s")
+            await asyncio.sleep(0.01)
 
     async def wait_for_messages(
         self, count: int = 1, *, chat_id: int | None = None, timeout: float = 3.0
@@ -1032,6 +1079,54 @@ class TelegramBotAPI(EmulatorServer):
                     reply_markup=markup if isinstance(markup, dict) else None,
                     message_id=chat.last_message_id,
                     params=dict(params),
+                    message=message,
+                )
+            )
+            return message
+
+    def _send_photo(self, params: dict[str, Any]) -> dict[str, Any]:
+        """sendPhoto with an uploaded file (multipart/form-data), as the real API takes it."""
+        photo = params.get("photo")
+        caption = params.get("caption")
+        parse_mode = params.get("parse_mode") or None
+        with self._cond:
+            chat = self._resolve_chat(params.get("chat_id"))
+            if not isinstance(photo, UploadedFile):
+                raise _bad_request("there is no photo in the request")
+            size = _image_size(photo.data)
+            if size is None:
+                raise _bad_request("IMAGE_PROCESS_FAILED")
+            plain, entities = ("", [])
+            if isinstance(caption, str) and caption:
+                plain, entities = parse_formatted_text(caption, parse_mode)
+                if _utf16_len(plain) > _MAX_CAPTION:
+                    raise _bad_request("message caption is too long")
+            if chat.blocked:
+                raise ApiError(403, _BLOCKED_DESCRIPTIONS[chat.type])
+            chat.last_message_id += 1
+            width, height = size
+            unique = f"photo-{chat.id}-{chat.last_message_id}"
+            message: dict[str, Any] = {
+                "message_id": chat.last_message_id,
+                "from": self._user(self.bot_id),
+                "chat": chat.to_dict(),
+                "date": int(time.time()),
+                "photo": [{"file_id": unique, "file_unique_id": unique, "width": width,
+                           "height": height, "file_size": len(photo.data)}],
+            }
+            if plain:
+                message["caption"] = plain
+            if entities:
+                message["caption_entities"] = entities
+            self._photos.append(
+                SentPhoto(
+                    chat_id=chat.id,
+                    photo=photo,
+                    caption=caption if isinstance(caption, str) else None,
+                    parse_mode=parse_mode,
+                    plain_caption=plain,
+                    message_id=chat.last_message_id,
+                    params={k: v for k, v in params.items() if k != "photo"},
                     message=message,
                 )
             )

@@ -53,14 +53,14 @@ def test_a_read_only_store_reads_but_cannot_write(sqlite_store: Store) -> None:
 
 
 def test_an_older_schema_is_reported_not_upgraded_by_a_reader(older: Path) -> None:
-    with pytest.raises(BotError, match=r"its schema \(0001\) is older than this version's \(0002\)"):
+    with pytest.raises(BotError, match=r"its schema \(0001\) is older than this version's \(0003\)"):
         Store.open_existing(str(older))
     assert revision(older) == "0001"
 
 
 def test_a_writer_upgrades_an_older_schema(older: Path) -> None:
     Store.open_existing(str(older), readonly=False).close()
-    assert revision(older) == "0002"
+    assert revision(older) == "0003"
 
 
 def test_a_file_without_the_schema_is_not_taken_for_a_database(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from alembic import context
 
+from bot.store import digests  # noqa: F401  (its table joins metadata)
 from bot.store.schema import metadata
 
 connection = context.config.attributes.get("connection")
