@@ -82,8 +82,3 @@ def test_a_headline_the_body_repeats_is_not_the_evidence(extractor: Extractor) -
     found = run(extractor, body, "2024-03-01", title=title)
     assert [s.evidence for s in found] == ["There will be no German soldiers in Ukraine"]
 
-
-@pytest.mark.parametrize("decision", ["allowed Ukraine to strike", "let Kyiv strike"])
-def test_a_decision_reports_its_maker(extractor: Extractor, decision: str) -> None:
-    text = f"Joe Biden {decision} targets inside Russia with ATACMS missiles."
-    assert said(run(extractor, text, "2024-11-18"), LONG_RANGE) == {("joe-biden", "supports", False)}
