@@ -33,7 +33,7 @@ from bot.extract import Extractor
 from bot.feeds import load_feeds
 from bot.fetch import FetchFailed, fetch, host_of, local_path, make_client
 from bot.fulltext import fetch_article, wants_article, with_article
-from bot.models import FeedSpec, Item, Position, Shift, Statement
+from bot.models import CycleSummary, FeedSpec, Item, Position, Shift, Statement
 from bot.parse import parse_feed
 from bot.render import AlertView, duration_text, plural
 from bot.rules import RuleSet
@@ -397,33 +397,6 @@ class Pipeline:
             index.expire(newest - 2 * index.window, keep_ids_from=index.max_id - ID_LOOKBACK)
         entry = index.copy_of(sig, published)
         return entry.root if entry is not None else None
-
-
-@dataclass
-class CycleSummary:
-    feeds: int = 0
-    not_modified: int = 0
-    failed: int = 0
-    unreachable: int = 0    # failed feeds whose server never answered (no HTTP status)
-    items: int = 0
-    new_items: int = 0
-    statements: int = 0
-    shifts: int = 0
-    too_old: int = 0        # shifts that raised no alert: older than SHIFTWATCH_ALERT_MAX_AGE
-    delivered: int = 0
-
-    @property
-    def idle(self) -> bool:
-        """No feed was due and nothing was delivered: most ticks of a running bot."""
-        return self.feeds == 0 and self.delivered == 0
-
-    def line(self) -> str:
-        too_old = (f" ({self.too_old} too old to alert: SHIFTWATCH_ALERT_MAX_AGE)"
-                   if self.too_old else "")
-        return (f"cycle: {plural(self.feeds, 'feed')} ({self.not_modified} not modified,"
-                f" {self.failed} failed), {self.new_items} new of {plural(self.items, 'item')},"
-                f" {plural(self.statements, 'statement')}, {plural(self.shifts, 'shift')}{too_old},"
-                f" {plural(self.delivered, 'alert')} delivered")
 
 
 class App:

@@ -9,17 +9,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector
 
+from bot.models import CycleSummary
 from bot.store import Store, utc
-
-if TYPE_CHECKING:
-    from bot.app import CycleSummary
 
 log = logging.getLogger(__name__)
 

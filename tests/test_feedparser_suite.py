@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event
 
-from bot.app import App, CycleSummary, Pipeline
+from bot.app import App, Pipeline
 from bot.fetch import make_client
-from bot.models import FeedSpec, Item
+from bot.models import CycleSummary, FeedSpec, Item
 from bot.rules import RuleSet
 from bot.store import Store
 from tests.conftest import SHARED

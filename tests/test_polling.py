@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from bot.app import App, CycleSummary, Pipeline
+from bot.app import App, Pipeline
 from bot.chat.console import ConsoleDestination
 from bot.fetch import SharedClient, host_of
-from bot.models import FeedSpec
+from bot.models import CycleSummary, FeedSpec
 from bot.parse import ParsedFeed, parse_feed
 from bot.render import AlertView
 from bot.rules import RuleSet
