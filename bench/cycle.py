@@ -41,9 +41,10 @@ import feedparser
 
 import bot.app
 from bench.corpus import DEFAULT_ON_TOPIC, RULES_DIR, article_html, feed_batches, rss
-from bot.app import App, CycleSummary, Pipeline
+from bot.app import App
 from bot.fetch import SharedClient, make_client
-from bot.models import FeedSpec
+from bot.models import CycleSummary, FeedSpec
+from bot.pipeline import Pipeline
 from bot.rules import load_rules
 from bot.schedule import PollPolicy
 from bot.store import Store
@@ -106,7 +107,7 @@ class PairedParse:
         self.cpu = 0.0
         self.bodies = 0
         self.active = False
-        self._parse_feed = bot.app.parse_feed
+        self._parse_feed = bot.poller.parse_feed
 
     def __call__(self, body: bytes, *args: Any, **kwargs: Any) -> Any:
         if self.active:
@@ -118,17 +119,17 @@ class PairedParse:
 
     @contextlib.contextmanager
     def installed(self) -> Iterator[PairedParse]:
-        bot.app.parse_feed = self  # type: ignore[assignment]
+        bot.poller.parse_feed = self  # type: ignore[assignment]
         try:
             yield self
         finally:
-            bot.app.parse_feed = self._parse_feed
+            bot.poller.parse_feed = self._parse_feed
 
 
 def profiled_polling(app: App, prof: cProfile.Profile) -> None:
     """Profile the polling part of each cycle in the thread it runs in (a profiler enabled in
     the main thread would not see it)."""
-    poll_feeds = app._poll_feeds
+    poll_feeds = app.poller.poll_feeds
 
     async def wrapped(force: bool, summary: CycleSummary) -> None:
         prof.enable()
@@ -137,7 +138,7 @@ def profiled_polling(app: App, prof: cProfile.Profile) -> None:
         finally:
             prof.disable()
 
-    app._poll_feeds = wrapped  # type: ignore[method-assign]
+    app.poller.poll_feeds = wrapped  # type: ignore[method-assign]
 
 
 async def timed_cycle(app: App) -> tuple[CycleSummary, float, float]:

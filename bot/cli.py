@@ -12,11 +12,10 @@ import tempfile
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bot import __version__
-from bot.app import App, Pipeline, utcnow
-from bot.chat.console import ConsoleDestination
+from bot.app import build_app
 from bot.errors import BotError, ConfigError
 from bot.evaluate import (
     Causes,
@@ -31,7 +30,6 @@ from bot.evaluate import (
     topic_table,
 )
 from bot.feeds import load_feeds
-from bot.fetch import SharedClient, make_client
 from bot.gold import Gold, check_guids, load_gold
 from bot.logsetup import configure_logging
 from bot.lookup import country_display, resolve_actor, resolve_country, resolve_topic
@@ -39,12 +37,8 @@ from bot.models import Item, Statement
 from bot.parse import parse_feed
 from bot.render import AlertView, position_json, position_line, shift_json, statement_json
 from bot.rules import RuleSet, load_rules
-from bot.schedule import PollPolicy
 from bot.settings import Settings
 from bot.store import MissingDatabase, Store
-
-if TYPE_CHECKING:
-    from bot.ops import OpsServer
 
 FEED_SUFFIXES = (".xml", ".rss", ".atom", ".feed")
 SIGPIPE_STATUS = 128 + 13  # what a shell reports for a process that SIGPIPE stopped
@@ -258,48 +252,14 @@ def read_text_file(path: str, what: str) -> str:
 
 # ---------------------------------------------------------------------- commands
 
-def _live_app(settings: Settings, *, worker: bool = False, serve_http: bool = False) -> App:
-    rules = load_rules(settings.rules_dir)
-    feeds = load_feeds(settings.feeds_file)
-    store = Store(settings.db_url)
-    destinations: list = [ConsoleDestination(settings.alerts_file)]
-    if settings.telegram_token:
-        from bot.chat.telegram import TelegramService
-        destinations.append(TelegramService(settings, store, rules))
-    if settings.slack_token:
-        from bot.chat.slack import SlackService
-        destinations.append(SlackService(settings, store, rules))
-    # a new feed's backlog updates positions but raises no alert (replay is exempt)
-    pipeline = Pipeline(rules, store, platforms=[d.prefix for d in destinations],
-                        alert_max_age=settings.alert_max_age)
-    policy = PollPolicy(max_bytes=settings.fetch_max_bytes, deadline=settings.fetch_deadline,
-                        per_host=settings.fetch_per_host, max_failures=settings.feed_max_failures)
-    return App(pipeline, feeds, destinations,
-               concurrency=settings.fetch_concurrency, tick_seconds=settings.tick_seconds,
-               client_factory=SharedClient(lambda: make_client(concurrency=settings.fetch_concurrency)),
-               policy=policy, feeds_file=settings.feeds_file, serve_commands=not worker,
-               ops=_ops_server(settings, store) if serve_http else None,
-               allow_private_links=settings.allow_private_links)
-
-
-def _ops_server(settings: Settings, store: Store) -> OpsServer | None:
-    """/healthz, /readyz and /metrics when SHIFTWATCH_HTTP_PORT is set."""
-    if settings.http_port is None:
-        return None
-    from bot.metrics import Metrics  # aiohttp and prometheus_client: only when serving
-    from bot.ops import OpsServer
-
-    return OpsServer(store, Metrics(store), host=settings.http_host, port=settings.http_port)
-
-
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    app = _live_app(settings, worker=args.worker, serve_http=True)
+    app = build_app(settings, worker=args.worker, serve_http=True)
     asyncio.run(app.run())
     return 0
 
 
 def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
-    app = _live_app(settings)
+    app = build_app(settings)
 
     async def once():
         try:
@@ -343,7 +303,9 @@ def read_items(paths: Sequence[str]) -> list[Item]:
 
 def replay(rules: RuleSet, store: Store, items: list[Item]):
     """Process items as if live; yields (item, statements, shift records)."""
-    pipeline = Pipeline(rules, store, platforms=(), clock=utcnow)
+    from bot.pipeline import Pipeline
+
+    pipeline = Pipeline(rules, store, platforms=())
     for item in items:
         outcome = pipeline.process(item)
         yield item, outcome.statements, [store.shift_record(i) for i in outcome.shift_ids]

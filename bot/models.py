@@ -91,6 +91,20 @@ class Position:
 
 
 @dataclass(frozen=True)
+class HeldShift:
+    """A stored shift still waiting for a second source: the move, and the words that made it."""
+
+    id: int
+    from_stance: str
+    to_stance: str
+    published: datetime
+    evidence: str
+    url: str
+    item_guid: str
+    confidence: float
+
+
+@dataclass(frozen=True)
 class Shift:
     """A change of stance: the statement that moved it and the position it moved from."""
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import _live_app, main
+from bot.app import build_app
+from bot.cli import main
 from bot.settings import Settings
 from bot.store import Store
 from tests.conftest import REPO
@@ -100,7 +101,7 @@ def test_run_and_poll_quiet_old_items_and_use_the_polling_settings(tmp_path: Pat
                                   "SHIFTWATCH_FEED_MAX_FAILURES": "7"},
                                  db_url=str(tmp_path / "sw.db"), rules_dir=str(REPO / "rules"),
                                  feeds_file=str(feeds))
-    app = _live_app(settings)
+    app = build_app(settings)
     try:
         assert app.pipeline.alert_max_age == timedelta(hours=36)
         assert app.policy.per_host == 3 and app.policy.max_failures == 7
@@ -126,7 +127,7 @@ def test_article_links_to_private_addresses_are_allowed_only_by_the_environment(
              "feeds_file": str(feeds)}
     for env, allowed in (({}, False), ({"SHIFTWATCH_ALLOW_PRIVATE_LINKS": "0"}, False),
                          ({"SHIFTWATCH_ALLOW_PRIVATE_LINKS": "1"}, True)):
-        app = _live_app(Settings.from_env(env, **paths))
+        app = build_app(Settings.from_env(env, **paths))
         try:
             assert app.allow_private_links is allowed, env
         finally:

@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event
 
-from bot.app import App, Pipeline
+from bot.app import App
 from bot.fetch import make_client
 from bot.models import CycleSummary, FeedSpec, Item
+from bot.pipeline import Pipeline
 from bot.rules import RuleSet
 from bot.store import Store
 from tests.conftest import SHARED
@@ -49,10 +50,11 @@ async def test_every_feed_goes_through_the_pipeline_or_gets_a_clear_error(
     assert files, f"no feeds in {directory}"
     app = App(Pipeline(rules, fast_store), [], [])
 
-    async def no_article(client: object, spec: FeedSpec, item: Item) -> Item:
-        return item  # the items link to example.com: no article pages in a test
+    async def no_article(pages: object, batch: list[Item], *args: object, **kwargs: object
+                         ) -> list[Item]:
+        return batch  # the items link to example.com: no article pages in a test
 
-    monkeypatch.setattr(app, "_with_full_text", no_article)
+    monkeypatch.setattr("bot.poller.with_full_texts", no_article)
     summary = CycleSummary()
     limit = asyncio.Semaphore(8)
     async with make_client() as client:
@@ -60,7 +62,7 @@ async def test_every_feed_goes_through_the_pipeline_or_gets_a_clear_error(
             spec = FeedSpec(url=str(f), name=f.name, interval_seconds=600)
             with fast_store.begin() as conn:
                 state = fast_store.ensure_feed(conn, spec.url, spec.name)
-            await app._poll_feed(client, client, limit, spec, state, summary)
+            await app.poller._poll_feed(client, client, limit, spec, state, summary)
 
     rows = {r["url"]: r for r in fast_store.all_feeds()}
     unclear = []

@@ -15,11 +15,12 @@ import pytest
 from aiohttp import web
 from sqlalchemy import select
 
-from bot.app import App, Pipeline
+from bot.app import App
 from bot.extract import Extractor
 from bot.extract.topics import TopicMatcher
 from bot.fulltext import SHORT_TEXT_CHARS, Article, main_text, wants_article, with_article
 from bot.models import FeedSpec, Item
+from bot.pipeline import Pipeline
 from bot.rules import RuleSet
 from bot.schedule import PollPolicy
 from bot.store import Store

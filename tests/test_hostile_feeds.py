@@ -9,8 +9,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot.app import App, Pipeline
+from bot.app import App
 from bot.models import FeedSpec
+from bot.pipeline import Pipeline
 from bot.rules import RuleSet
 from bot.schedule import PollPolicy
 from bot.store import Store, utc

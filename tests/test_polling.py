@@ -15,11 +15,12 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from bot.app import App, Pipeline
+from bot.app import App
 from bot.chat.console import ConsoleDestination
 from bot.fetch import SharedClient, host_of
 from bot.models import CycleSummary, FeedSpec
 from bot.parse import ParsedFeed, parse_feed
+from bot.pipeline import Pipeline
 from bot.render import AlertView
 from bot.rules import RuleSet
 from bot.schedule import PollPolicy
@@ -190,10 +191,10 @@ async def test_hosts_of_earlier_cycles_leave_no_politeness_slots_behind(
         other_host = url.replace("127.0.0.1", "localhost")
         app = App(Pipeline(rules, sqlite_store), [spec(url), spec(other_host, "other")], [])
         await app.poll_once(force=True)
-        assert set(app._host_limits) == {host_of(url), host_of(other_host)}
+        assert set(app.poller._host_limits) == {host_of(url), host_of(other_host)}
         app.feeds = [spec(other_host, "other")]  # the first feed's host is gone from feeds.yaml
         await app.poll_once(force=True)
-    assert set(app._host_limits) == {host_of(other_host)}
+    assert set(app.poller._host_limits) == {host_of(other_host)}
 
 
 async def test_an_item_that_breaks_the_pipeline_is_reported_and_the_rest_processed(
@@ -246,7 +247,7 @@ async def test_feeds_file_changes_are_picked_up_at_the_next_tick(
     summary = await app.poll_once(force=True)
     assert summary.feeds == 2 and summary.new_items == 2
 
-    caplog.set_level(logging.ERROR, logger="bot.app")
+    caplog.set_level(logging.ERROR, logger="bot")
     _touch(feeds_file, f"feeds:\n  - url: {one}\n    interval: often\n", 2)
     assert not app.reload_feeds()
     assert [f.name for f in app.feeds] == [str(one), "Second"]
@@ -264,7 +265,7 @@ async def test_each_cycle_logs_one_summary_line_at_info(
 ) -> None:
     feed = tmp_path / "feed.xml"
     feed.write_text(good_feed(datetime.now(UTC), 2))
-    caplog.set_level(logging.INFO, logger="bot.app")
+    caplog.set_level(logging.INFO, logger="bot")
     await App(Pipeline(rules, sqlite_store), [spec(str(feed))], []).poll_once(force=True)
     lines = [r for r in caplog.records if r.getMessage().startswith("cycle: ")]
     assert len(lines) == 1 and lines[0].levelno == logging.INFO
@@ -289,7 +290,7 @@ async def test_a_tick_with_no_feed_due_and_nothing_delivered_logs_at_debug_only(
 ) -> None:
     feed = tmp_path / "feed.xml"
     feed.write_text(good_feed(datetime.now(UTC), 1))
-    caplog.set_level(logging.DEBUG, logger="bot.app")
+    caplog.set_level(logging.DEBUG, logger="bot")
     app = App(Pipeline(rules, sqlite_store), [spec(str(feed))], [])
     await app.poll_once()
     idle = await app.poll_once()  # polled a moment ago: not due
@@ -317,7 +318,7 @@ async def test_when_no_feed_answers_one_warning_points_at_the_network(
         rules: RuleSet, sqlite_store: Store, caplog: pytest.LogCaptureFixture) -> None:
     port = closed_port()
     feeds = [spec(f"http://127.0.0.1:{port}/{n}.xml", name=f"Feed {n}") for n in range(3)]
-    caplog.set_level(logging.INFO, logger="bot.app")
+    caplog.set_level(logging.INFO, logger="bot")
     summary = await App(Pipeline(rules, sqlite_store), feeds, []).poll_once(force=True)
     assert (summary.feeds, summary.failed, summary.unreachable) == (3, 3, 3)
     [warning] = network_warnings(caplog)
@@ -328,7 +329,7 @@ async def test_when_no_feed_answers_one_warning_points_at_the_network(
 
 async def test_no_network_warning_when_a_server_answers_or_nothing_was_polled(
         rules: RuleSet, sqlite_store: Store, caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.INFO, logger="bot.app")
+    caplog.set_level(logging.INFO, logger="bot")
     port = closed_port()
     async with FeedServer() as server:
         broken = server.static("/broken", "oops", status=500)
@@ -347,7 +348,7 @@ async def test_run_names_its_database_alerts_file_destinations_feeds_tick_and_ho
     feeds = [spec(str(tmp_path / "a.xml"), name="A"), spec(str(tmp_path / "b.xml"), name="B")]
     app = App(Pipeline(rules, sqlite_store), feeds, [ConsoleDestination(alerts)],
               tick_seconds=30, worker_id="host:1")
-    caplog.set_level(logging.INFO, logger="bot.app")
+    caplog.set_level(logging.INFO, logger="bot")
     running = asyncio.create_task(app.run())
     for _ in range(100):
         if any(r.getMessage().startswith("running:") for r in caplog.records):
@@ -355,7 +356,7 @@ async def test_run_names_its_database_alerts_file_destinations_feeds_tick_and_ho
         await asyncio.sleep(0.05)
     app.stop()
     await asyncio.wait_for(running, 10)
-    said = [r.getMessage() for r in caplog.records if r.name == "bot.app"]
+    said = [r.getMessage() for r in caplog.records if r.name.startswith("bot.")]
     assert said[0] == (f"starting: database {sqlite_store.url}, alerts file {alerts}, "
                        "destinations console")
     assert said[1] == "running: 2 feeds, tick 30s, worker host:1; Ctrl-C to stop"
@@ -412,7 +413,7 @@ async def test_the_event_loop_stays_free_while_a_cycle_works_through_a_slow_feed
         time.sleep(0.6)
         return parse_feed(*args, **kwargs)
 
-    monkeypatch.setattr("bot.app.parse_feed", slow_parse)
+    monkeypatch.setattr("bot.poller.parse_feed", slow_parse)
     gaps: list[float] = []
 
     async def tick() -> None:

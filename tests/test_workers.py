@@ -19,10 +19,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from bot.app import App, Pipeline, dead_here
+from bot.app import App
 from bot.chat.console import ConsoleDestination
 from bot.feeds import load_feeds
 from bot.models import FeedSpec, Item
+from bot.pipeline import Pipeline
+from bot.poller import dead_here
 from bot.rules import RuleSet
 from bot.store import Store
 from bot.store.schema import feeds, outbox, shifts

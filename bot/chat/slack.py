@@ -34,9 +34,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.errors import BotError, DeliveryError, UsageError
 from bot.lookup import country_display, resolve_actor, resolve_country, resolve_topic
 from bot.render import AlertView, pending_note, shift_slack, slack_escape
+from bot.routing import parse_filters
 from bot.rules import RuleSet
 from bot.settings import Settings
-from bot.shifts import magnitude_filter
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -244,7 +244,7 @@ class SlackService:
         if word in {"", "help", "-h", "--help"}:
             return USAGE
         if word == "subscribe":
-            filters = self.parse_filters(rest)
+            filters = parse_filters(rest, self.rules)
             self.store.subscribe(self.prefix, channel, filters, self.clock())
             what = ("matching " + ", ".join(f"`{slack_escape(f)}`" for f in filters)
                     if filters else "all")
@@ -285,52 +285,6 @@ class SlackService:
             lines.append(f"• {day} _{slack_escape(r['topic'])}_: *{slack_escape(r['stance'])}*"
                          f"{past}\n> {_quote(r['evidence'])}\n{_link(r['url'], r['item_guid'])}")
         return "\n".join(lines)
-
-    def parse_filters(self, text: str) -> list[str]:
-        """Filters as subscription_matches reads them: topic ids, country codes, actor ids,
-        `flop`. Multi-word names work as typed ("france emmanuel macron flop"): the longest
-        run of words that names something wins; commas may separate filters too."""
-        out: list[str] = []
-        for chunk in text.replace(",", " , ").split(","):
-            words = chunk.split()
-            start = 0
-            while start < len(words):
-                for end in range(len(words), start, -1):
-                    try:
-                        out.append(self._filter(" ".join(words[start:end])))
-                    except UsageError:
-                        if end == start + 1:
-                            raise self._filter_error(words[start]) from None
-                        continue
-                    start = end
-                    break
-        return list(dict.fromkeys(out))
-
-    def _filter(self, words: str) -> str:
-        low = words.lower()
-        if low in self.rules.topics:
-            return low
-        magnitude = magnitude_filter(low)  # flop, half-flip, magnitude>=2
-        if magnitude is not None:
-            return magnitude
-        try:
-            return resolve_country(words, self.rules)
-        except UsageError:
-            return resolve_actor(words, self.rules).id
-
-    def _filter_error(self, words: str) -> UsageError:
-        """The best suggestion for words that name nothing: a topic, a country, an actor."""
-        low = words.lower()
-        hints = difflib.get_close_matches(low, list(self.rules.topics), n=1, cutoff=0.6)
-        for resolve in (resolve_country, resolve_actor):
-            try:
-                resolve(words, self.rules)
-            except UsageError as exc:
-                if "Did you mean" in str(exc):
-                    hints.append(str(exc).split("Did you mean", 1)[1].strip(" ?."))
-        hint = f" Did you mean {hints[0]}?" if hints else ""
-        return UsageError(f"unknown filter {words!r}: use a topic, a country, an actor or"
-                          f" 'flop', 'half-flip', 'magnitude>=2'.{hint}")
 
     # ------------------------------------------------------------------ alerts
 

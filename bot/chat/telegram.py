@@ -54,9 +54,9 @@ from telegram.warnings import PTBDeprecationWarning
 from bot.errors import BotError, DeliveryError, UsageError
 from bot.lookup import country_display, resolve_actor, resolve_country, resolve_topic
 from bot.render import AlertView, pending_note, shift_telegram_html, shift_text
+from bot.routing import parse_filters
 from bot.rules import RuleSet
 from bot.settings import Settings
-from bot.shifts import magnitude_filter
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -448,7 +448,7 @@ class TelegramService:
         await self._reply_blocks(update, blocks)
 
     async def cmd_subscribe(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        filters = self.parse_filters(context.args or [])
+        filters = parse_filters(" ".join(context.args or []), self.rules)
         if not await self._admin_only(update, context):
             return
         chat = update.effective_chat
@@ -504,49 +504,6 @@ class TelegramService:
             except UsageError:
                 raise whole from None  # the suggestion for everything typed is the better one
         return subject, resolve_topic(args[-1], self.rules)
-
-    def parse_filters(self, args: Iterable[str]) -> list[str]:
-        """Subscription filters: topic ids, country codes, actor ids and `flop`. Commas
-        separate filters; a comma-less part that is no single name is taken word by word."""
-        text = " ".join(args).strip()
-        if not text:
-            return []
-        out: list[str] = []
-        for part in filter(None, (p.strip() for p in text.split(","))):
-            try:
-                out.append(self._filter(part))  # a whole name: "Keir Starmer", "United Kingdom"
-            except UsageError:
-                words = part.split()
-                if len(words) < 2:
-                    raise
-                out.extend(self._filter(w) for w in words)
-        return sorted(set(out))
-
-    def _filter(self, word: str) -> str:
-        lowered = word.lower()
-        magnitude = magnitude_filter(lowered)  # flop, half-flip, magnitude>=2
-        if magnitude is not None:
-            return magnitude
-        if lowered in self.rules.topics:
-            return lowered
-        errors: list[str] = []
-        for resolve in (resolve_country, resolve_actor):
-            try:
-                found = resolve(word, self.rules)
-            except UsageError as exc:
-                errors.append(str(exc))
-                continue
-            return found if isinstance(found, str) else found.id
-        try:
-            topic = resolve_topic(word, self.rules)
-        except UsageError as exc:
-            errors.append(str(exc))
-        else:
-            return topic or lowered
-        hints = [e.split("Did you mean", 1)[1].strip() for e in errors if "Did you mean" in e]
-        hint = f" Did you mean {hints[0]}" if hints else ""
-        raise UsageError(f"unknown filter {word!r}: not a topic, country or actor.{hint} "
-                         "Try /topics, a country code like FR, or a leader's name.")
 
     async def _reply_blocks(self, update: Update, blocks: list[str]) -> None:
         await self._reply(update, "\n\n".join(blocks))

@@ -43,7 +43,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DatabaseError, IntegrityError
 
 from bot.errors import BotError
-from bot.models import Item, Pending, Position, Shift, Statement
+from bot.models import HeldShift, Item, Pending, Position, Shift, Statement
 from bot.store.schema import feeds, items, outbox, positions, shifts, statements, subscriptions
 from bot.syndication import quote_key
 
@@ -497,11 +497,16 @@ class Store:
         return int(result.inserted_primary_key[0])
 
     def unconfirmed_shift(self, conn: Connection, actor_id: str, topic: str
-                          ) -> dict[str, Any] | None:
+                          ) -> HeldShift | None:
         """The latest shift of this actor on this topic still waiting for a second source."""
         row = conn.execute(_UNCONFIRMED_SHIFT, {"actor_id": actor_id, "topic": topic}
                            ).mappings().first()
-        return _shift_row(row) if row else None
+        if row is None:
+            return None
+        return HeldShift(id=row["id"], from_stance=row["from_stance"], to_stance=row["to_stance"],
+                         published=utc(row["published"]) or row["published"],
+                         evidence=row["evidence"], url=row["url"], item_guid=row["item_guid"],
+                         confidence=row["confidence"])
 
     def confirm_shift(self, conn: Connection, shift_id: int, corroborated_by: str, now: datetime
                       ) -> bool:
@@ -641,6 +646,12 @@ class Store:
             conn.execute(update(outbox).where((outbox.c.claimed_by == worker)
                                               & outbox.c.claimed_until.is_not(None))
                          .values(claimed_by=None, claimed_until=None))
+
+    def release_feed_leases(self, worker: str) -> None:
+        """Give back every feed `worker` holds (its cycle ended); its outbox claims stay."""
+        with self.begin() as conn:
+            conn.execute(update(feeds).where(feeds.c.lease_owner == worker)
+                         .values(lease_owner=None, lease_until=None))
 
     def mark_sent(self, row_id: int, now: datetime) -> None:
         # claimed_by stays: it says which worker delivered the row

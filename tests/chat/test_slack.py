@@ -13,10 +13,11 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.app import App, Pipeline
+from bot.app import App
 from bot.chat.slack import REFUSAL, SlackService
 from bot.errors import BotError, DeliveryError
 from bot.models import Item
+from bot.pipeline import Pipeline
 from bot.render import AlertView
 from bot.rules import RuleSet
 from bot.settings import Settings

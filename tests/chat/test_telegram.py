@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import App, Pipeline
+from bot.app import App
 from bot.chat.telegram import COMMANDS, TelegramService, split_message
 from bot.errors import BotError, DeliveryError
 from bot.models import Item
+from bot.pipeline import Pipeline
 from bot.render import AlertView
 from bot.rules import RuleSet
 from bot.settings import Settings
@@ -182,6 +183,13 @@ async def test_subscribe_lifecycle(api: TelegramBotAPI, running: TelegramService
     assert "Unsubscribed" in await ask(api, CHAT, "/unsubscribe")
     assert store.subscriptions(platform="telegram") == []
     assert "no subscription" in await ask(api, CHAT, "/subscriptions")
+
+
+async def test_subscribe_takes_multi_word_names_without_commas_as_slack_does(
+        api: TelegramBotAPI, running: TelegramService, store: Store) -> None:
+    assert "Subscribed" in await ask(api, CHAT, "/subscribe france emmanuel macron flop")
+    assert store.subscriptions(platform="telegram") == [
+        ("telegram", str(CHAT), ["FR", "emmanuel-macron", "flop"])]
 
 
 async def test_group_non_admin_cannot_subscribe(api: TelegramBotAPI, running: TelegramService,

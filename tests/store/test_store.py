@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from bot.app import Pipeline
 from bot.models import Item
+from bot.pipeline import Pipeline
 from bot.rules import RuleSet
 from bot.store import Store
 
