@@ -38,7 +38,7 @@ from bot.parse import parse_feed
 from bot.render import AlertView, position_json, position_line, shift_json, statement_json
 from bot.rules import RuleSet, load_rules
 from bot.settings import Settings
-from bot.store import MissingDatabase, Store
+from bot.store import FeedRow, MissingDatabase, Store
 
 FEED_SUFFIXES = (".xml", ".rss", ".atom", ".feed")
 SIGPIPE_STATUS = 128 + 13  # what a shell reports for a process that SIGPIPE stopped
@@ -570,7 +570,7 @@ def _print_misses(st: Score, sh: Score, gold: Gold, by_guid: dict[str, Item], ca
 def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
     store = existing_store(settings, readonly=args.action == "list")
     try:
-        rows = {r["url"]: r for r in store.all_feeds()}
+        rows = {r.url: r for r in store.all_feeds()}
         readable = True
         try:
             listed = load_feeds(settings.feeds_file)
@@ -584,7 +584,7 @@ def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
         if args.action == "enable":
             return _enable_feed(store, args.url, rows, [f.url for f in listed])
         names = {f.url: f.name for f in listed}
-        report = [feed_status(rows.get(url) or {"url": url}, names.get(url))
+        report = [feed_status(rows.get(url) or FeedRow(url), names.get(url))
                   for url in dict.fromkeys([*names, *rows])]
     finally:
         store.close()
@@ -606,29 +606,28 @@ def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def feed_status(row: dict, name: str | None) -> dict:
+def feed_status(row: FeedRow, name: str | None) -> dict[str, Any]:
     """One feed's line of `shiftwatch feeds`, as JSON-ready values."""
-    def when(key: str) -> str | None:
-        value = row.get(key)
+    def when(value: datetime | None) -> str | None:
         return value.isoformat(timespec="seconds") if value else None
 
-    if row.get("disabled"):
+    if row.disabled:
         status = "disabled"
-    elif row.get("failures"):
+    elif row.failures:
         status = "failing"
-    elif row.get("last_success_at"):
+    elif row.last_success_at:
         status = "ok"
     else:
         status = "new"
-    return {"url": row["url"], "name": name or row.get("name") or row["url"], "status": status,
-            "listed": name is not None, "last_success_at": when("last_success_at"),
-            "last_checked_at": when("last_checked_at"), "next_check_at": when("next_check_at"),
-            "last_error": row.get("last_error"), "failures": row.get("failures") or 0,
-            "items_seen": row.get("items_seen") or 0, "disabled_at": when("disabled_at"),
-            "disabled_reason": row.get("disabled_reason")}
+    return {"url": row.url, "name": name or row.name or row.url, "status": status,
+            "listed": name is not None, "last_success_at": when(row.last_success_at),
+            "last_checked_at": when(row.last_checked_at), "next_check_at": when(row.next_check_at),
+            "last_error": row.last_error, "failures": row.failures,
+            "items_seen": row.items_seen, "disabled_at": when(row.disabled_at),
+            "disabled_reason": row.disabled_reason}
 
 
-def _enable_feed(store: Store, url: str | None, rows: dict, listed: list[str]) -> int:
+def _enable_feed(store: Store, url: str | None, rows: dict[str, FeedRow], listed: list[str]) -> int:
     if not url:
         raise BotError("usage: shiftwatch feeds enable URL  (the URL as `shiftwatch feeds` shows it)")
     url = url.strip()
@@ -641,7 +640,7 @@ def _enable_feed(store: Store, url: str | None, rows: dict, listed: list[str]) -
         hint = ("; did you mean " + " or ".join(close) + "?") if close else \
             ("; known feeds: " + ", ".join(known[:5]) if known else "; no feed is known yet")
         raise BotError(f"unknown feed {url!r}{hint}")
-    if not rows[url]["disabled"]:
+    if not rows[url].disabled:
         print(f"{url} is not disabled (status: {feed_status(rows[url], None)['status']}).")
         return 0
     store.enable_feed(url)

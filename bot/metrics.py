@@ -109,11 +109,11 @@ class FeedCollector(Collector):
             return
         up.add_metric([], 1)
         for row in rows:
-            url = row["url"]
-            if row.get("last_success_at") is not None:
-                last.add_metric([url], _timestamp(row["last_success_at"]))
-            failures.add_metric([url], float(row.get("failures") or 0))
-            disabled.add_metric([url], 1.0 if row.get("disabled") else 0.0)
+            url = row.url
+            if row.last_success_at is not None:
+                last.add_metric([url], _timestamp(row.last_success_at))
+            failures.add_metric([url], float(row.failures))
+            disabled.add_metric([url], 1.0 if row.disabled else 0.0)
         yield from (up, last, failures, disabled)
 
 

@@ -261,11 +261,11 @@ class Pipeline:
         origin = self.store.item_by_guid(conn, held.item_guid, held.url)
         if origin is None:
             return False
-        if same_site(origin["feed_url"], item.feed_url):
+        if same_site(origin.feed_url, item.feed_url):
             return False
-        if origin["url"] and item.url and same_site(origin["url"], item.url):
+        if origin.url and item.url and same_site(origin.url, item.url):
             return False
-        theirs = from_bytes(origin["fingerprint"]) if origin["fingerprint"] else None
+        theirs = from_bytes(origin.fingerprint) if origin.fingerprint else None
         return not (sig is not None and theirs is not None and similarity(sig, theirs) >= RELATED)
 
     def _copy_of(self, conn: Connection, sig: LeanMinHash | None, published: datetime

@@ -35,6 +35,7 @@ from bot.models import CycleSummary, FeedSpec
 from bot.parse import parse_feed
 from bot.pipeline import DB_UNAVAILABLE, Pipeline
 from bot.schedule import PollPolicy, next_check
+from bot.store import FeedRow
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -189,9 +190,9 @@ class Poller:
                     # slow feeds ate into the lease: give back the rest rather than poll them
                     # under a lease that may lapse (another worker would poll them too)
                     for rest in claimed[n:]:
-                        self.store.release_feed(rest["url"], self.worker_id)
+                        self.store.release_feed(rest.url, self.worker_id)
                     break
-                spec = remaining.pop(state["url"], None)
+                spec = remaining.pop(state.url, None)
                 if spec is None:
                     continue
                 summary.feeds += 1
@@ -213,7 +214,7 @@ class Poller:
                 await asyncio.sleep(delay)
 
     async def _poll_feed(self, client: httpx.AsyncClient, pages: httpx.AsyncClient,
-                         limit: asyncio.Semaphore, spec: FeedSpec, state: dict,
+                         limit: asyncio.Semaphore, spec: FeedSpec, state: FeedRow,
                          summary: CycleSummary) -> None:
         """Fetch, parse and process one feed. Nothing a server sends escapes from here: every
         failure becomes this feed's `last_error`, and the other feeds go on."""
@@ -230,14 +231,14 @@ class Poller:
                 log.exception("cannot record the failure: feed_url=%s", spec.url)
 
     async def _poll_feed_guarded(self, client: httpx.AsyncClient, pages: httpx.AsyncClient,
-                                 limit: asyncio.Semaphore, spec: FeedSpec, state: dict,
+                                 limit: asyncio.Semaphore, spec: FeedSpec, state: FeedRow,
                                  summary: CycleSummary) -> None:
         now = self.clock()
         try:
             # the host first: feeds waiting on a busy host must not hold global slots
             async with self._host_limit(spec.url), limit:
-                got = await fetch(client, spec.url, etag=state.get("etag"),
-                                  last_modified=state.get("last_modified"),
+                got = await fetch(client, spec.url, etag=state.etag,
+                                  last_modified=state.last_modified,
                                   max_bytes=self.policy.max_bytes, deadline=self.policy.deadline)
         except FetchFailed as exc:
             if exc.status is None and local_path(spec.url) is None:
@@ -288,14 +289,14 @@ class Poller:
             notes.append(f"{broken} of {len(items)} items could not be processed; first: "
                          f"{first_error}")
         if broken:  # keep the old validators: a 304 must not hide the items still to retry
-            etag, last_modified = state.get("etag"), state.get("last_modified")
+            etag, last_modified = state.etag, state.last_modified
         else:
             etag, last_modified = got.etag, got.last_modified
         self._succeeded(spec, state, now, etag=etag, last_modified=last_modified,
                         headers=got.headers, ttl_minutes=parsed.ttl_minutes, new=new,
                         problem="; ".join(notes) or None)
 
-    def _succeeded(self, spec: FeedSpec, state: dict, now: datetime, *, etag: str | None,
+    def _succeeded(self, spec: FeedSpec, state: FeedRow, now: datetime, *, etag: str | None,
                    last_modified: str | None, headers: dict[str, str] | None,
                    ttl_minutes: int | None, new: int, problem: str | None) -> None:
         next_at = next_check(spec, now, rng=self.rng, ttl_minutes=ttl_minutes, headers=headers,
@@ -304,19 +305,19 @@ class Poller:
             self.store.record_fetch(conn, spec.url, etag=etag, last_modified=last_modified,
                                     last_checked_at=now, last_success_at=now, failures=0,
                                     last_error=problem, next_check_at=next_at,
-                                    items_seen=(state.get("items_seen") or 0) + new)
-        failures = state.get("failures") or 0
+                                    items_seen=state.items_seen + new)
+        failures = state.failures
         if failures >= NOTICE_AFTER:
             log.info("feed recovered: feed_url=%s after %d failures", spec.url, failures)
             self.notices.append(f"Feed recovered: {spec.name} ({spec.url}) works again after "
                                  f"{failures} failed checks.")
 
-    def _failed(self, spec: FeedSpec, state: dict, error: str, retry_after: float | None,
+    def _failed(self, spec: FeedSpec, state: FeedRow, error: str, retry_after: float | None,
                 summary: CycleSummary, *, gone: bool = False) -> None:
         """Back off exponentially and keep trying; disable only on HTTP 410 or a long streak,
         and say so (log, admin chats, `shiftwatch feeds`)."""
         now = self.clock()
-        failures = (state.get("failures") or 0) + 1
+        failures = (state.failures) + 1
         summary.failed += 1
         error = error[:2000]
         next_at = next_check(spec, now, rng=self.rng, retry_after=retry_after, failures=failures)

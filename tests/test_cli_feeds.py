@@ -75,9 +75,9 @@ def test_feeds_enable_polls_a_disabled_feed_again(setup: tuple[list[str], Path],
     args, db = setup
     assert main(["feeds", "enable", DISABLED, *args]) == 0
     assert "enabled" in capsys.readouterr().out
-    row = next(r for r in Store(str(db)).all_feeds() if r["url"] == DISABLED)
-    assert not row["disabled"] and row["disabled_reason"] is None and row["failures"] == 0
-    assert row["next_check_at"] is None  # due at the next tick
+    row = next(r for r in Store(str(db)).all_feeds() if r.url == DISABLED)
+    assert not row.disabled and row.disabled_reason is None and row.failures == 0
+    assert row.next_check_at is None  # due at the next tick
     assert main(["feeds", "enable", OK, *args]) == 0
     assert "is not disabled (status: ok)" in capsys.readouterr().out
 

@@ -64,15 +64,15 @@ async def test_every_feed_goes_through_the_pipeline_or_gets_a_clear_error(
                 state = fast_store.ensure_feed(conn, spec.url, spec.name)
             await app.poller._poll_feed(client, client, limit, spec, state, summary)
 
-    rows = {r["url"]: r for r in fast_store.all_feeds()}
+    rows = {r.url: r for r in fast_store.all_feeds()}
     unclear = []
     for f in files:
         row = rows[str(f)]
-        error = row["last_error"] or ""
+        error = row.last_error or ""
         assert "internal error" not in error, f"{f.name}: {error}"
-        if row["last_success_at"] is None and (
-                row["failures"] != 1 or not error.startswith(CLEAR_ERRORS) or len(error) < 15):
+        if row.last_success_at is None and (
+                row.failures != 1 or not error.startswith(CLEAR_ERRORS) or len(error) < 15):
             unclear.append(f"{f.name}: {error!r}")
     assert not unclear, "\n".join(unclear[:20])
-    succeeded = sum(1 for r in rows.values() if r["last_success_at"])
+    succeeded = sum(1 for r in rows.values() if r.last_success_at)
     assert summary.failed + succeeded == len(files)

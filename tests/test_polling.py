@@ -24,7 +24,7 @@ from bot.pipeline import Pipeline
 from bot.render import AlertView
 from bot.rules import RuleSet
 from bot.schedule import PollPolicy
-from bot.store import Store
+from bot.store import FeedRow, Store
 from tests.feedserver import FeedServer, Overlap, good_feed
 
 
@@ -47,8 +47,8 @@ def spec(url: str, name: str = "Example", interval: int = 600) -> FeedSpec:
     return FeedSpec(url=url, name=name, interval_seconds=interval)
 
 
-def feed_row(store: Store, url: str) -> dict:
-    return next(r for r in store.all_feeds() if r["url"] == url)
+def feed_row(store: Store, url: str) -> FeedRow:
+    return next(r for r in store.all_feeds() if r.url == url)
 
 
 async def test_a_304_costs_no_parsing_and_the_servers_max_age_sets_the_next_check(
@@ -70,8 +70,8 @@ async def test_a_304_costs_no_parsing_and_the_servers_max_age_sets_the_next_chec
     assert (first.new_items, first.not_modified) == (3, 0)
     assert (second.items, second.not_modified) == (0, 1)
     row = feed_row(store, url)
-    assert row["etag"] == '"e1"' and row["items_seen"] == 3 and row["last_error"] is None
-    assert row["next_check_at"] >= now + timedelta(seconds=7200)
+    assert row.etag == '"e1"' and row.items_seen == 3 and row.last_error is None
+    assert row.next_check_at >= now + timedelta(seconds=7200)
 
 
 async def test_retry_after_holds_the_feed_back(rules: RuleSet, sqlite_store: Store) -> None:
@@ -82,8 +82,8 @@ async def test_retry_after_holds_the_feed_back(rules: RuleSet, sqlite_store: Sto
         await app.poll_once(force=True)
         assert (await app.poll_once()).feeds == 0  # not due yet
     row = feed_row(sqlite_store, url)
-    assert row["failures"] == 1 and "HTTP 503" in row["last_error"]
-    assert row["next_check_at"] >= now + timedelta(seconds=5000)
+    assert row.failures == 1 and "HTTP 503" in row.last_error
+    assert row.next_check_at >= now + timedelta(seconds=5000)
 
 
 async def test_a_failing_feed_is_announced_disabled_after_the_streak_and_reenabled(
@@ -106,14 +106,14 @@ async def test_a_failing_feed_is_announced_disabled_after_the_streak_and_reenabl
         assert len(recorder.notices) == 1
         assert recorder.notices[0].startswith("Feed failing: Flaky news")
         row = feed_row(store, url)
-        assert row["failures"] == 3 and not row["disabled"]
+        assert row.failures == 3 and not row.disabled
         # backoff grows with the streak
-        assert row["next_check_at"] - row["last_checked_at"] >= timedelta(seconds=2400)
+        assert row.next_check_at - row.last_checked_at >= timedelta(seconds=2400)
 
         await app.poll_once(force=True)
         row = feed_row(store, url)
-        assert row["disabled"] and row["disabled_at"] is not None
-        assert row["disabled_reason"] == "4 consecutive failures; last: HTTP 500 Internal Server Error"
+        assert row.disabled and row.disabled_at is not None
+        assert row.disabled_reason == "4 consecutive failures; last: HTTP 500 Internal Server Error"
         assert "Feed disabled: Flaky news" in recorder.notices[-1]
         assert f"shiftwatch feeds enable {url}" in recorder.notices[-1]
         assert (await app.poll_once(force=True)).feeds == 0  # disabled feeds are not polled
@@ -123,7 +123,7 @@ async def test_a_failing_feed_is_announced_disabled_after_the_streak_and_reenabl
         summary = await app.poll_once()
     assert summary.new_items == 3
     row = feed_row(store, url)
-    assert not row["disabled"] and row["failures"] == 0 and row["last_error"] is None
+    assert not row.disabled and row.failures == 0 and row.last_error is None
     # recovering after an enable is quiet: the streak was reset by the operator
     assert len(recorder.notices) == 2
 
@@ -154,7 +154,7 @@ async def test_410_gone_disables_at_once(rules: RuleSet, sqlite_store: Store) ->
         app = App(Pipeline(rules, sqlite_store), [spec(url)], [Recorder()])
         await app.poll_once(force=True)
     row = feed_row(sqlite_store, url)
-    assert row["disabled"] and "410 Gone" in row["disabled_reason"]
+    assert row.disabled and "410 Gone" in row.disabled_reason
 
 
 async def test_a_notice_that_fails_does_not_stop_polling(rules: RuleSet, sqlite_store: Store) -> None:
@@ -166,7 +166,7 @@ async def test_a_notice_that_fails_does_not_stop_polling(rules: RuleSet, sqlite_
         url = server.static("/gone", "gone", status=410)
         app = App(Pipeline(rules, sqlite_store), [spec(url)], [Broken()])
         summary = await app.poll_once(force=True)
-    assert summary.failed == 1 and feed_row(sqlite_store, url)["disabled"]
+    assert summary.failed == 1 and feed_row(sqlite_store, url).disabled
 
 
 async def test_one_host_gets_at_most_per_host_fetches_at_once(rules: RuleSet,
@@ -216,11 +216,11 @@ async def test_an_item_that_breaks_the_pipeline_is_reported_and_the_rest_process
         monkeypatch.setattr(pipeline.extractor, "extract", real)  # the bug fixed
         again = await app.poll_once(force=True)
     assert summary.new_items == 2
-    assert row["failures"] == 0
-    assert row["last_error"] == ("1 of 3 items could not be processed; first: good-1: "
+    assert row.failures == 0
+    assert row.last_error == ("1 of 3 items could not be processed; first: good-1: "
                                  "ValueError: extractor bug")
     assert again.new_items == 1  # the broken item was left unrecorded, so it is tried again
-    assert feed_row(sqlite_store, url)["last_error"] is None
+    assert feed_row(sqlite_store, url).last_error is None
 
 
 def _touch(path: Path, text: str, bump: int) -> None:
@@ -402,7 +402,7 @@ async def test_feeds_claimed_together_are_given_back_once_half_their_lease_is_go
         summary = await app.poll_once(force=True)
     assert (summary.feeds, summary.new_items) == (6, 6)  # each feed polled once, none lost
     assert max(claims) == 4 and len([c for c in claims if c]) > 2  # the rest went back, reclaimed
-    assert all(r["lease_owner"] is None for r in sqlite_store.all_feeds())
+    assert all(r.lease_owner is None for r in sqlite_store.all_feeds())
 
 
 async def test_the_event_loop_stays_free_while_a_cycle_works_through_a_slow_feed(
@@ -477,5 +477,5 @@ async def test_stopping_ends_a_cycle_at_once_even_while_a_fetch_waits_on_a_slow_
     assert took < 2
     assert summary.new_items == 0 and summary.failed == 0
     row = feed_row(sqlite_store, url)
-    assert row["failures"] == 0 and row["last_error"] is None and row["last_checked_at"] is None
-    assert row["lease_owner"] is None  # given back
+    assert row.failures == 0 and row.last_error is None and row.last_checked_at is None
+    assert row.lease_owner is None  # given back

@@ -47,7 +47,7 @@ def test_a_read_only_store_reads_but_cannot_write(sqlite_store: Store) -> None:
         sqlite_store.ensure_feed(conn, "https://news.example/rss", "News")
     path = sqlite_store.url.removeprefix("sqlite:///")
     with Store.open_existing(path) as store:
-        assert [f["url"] for f in store.all_feeds()] == ["https://news.example/rss"]
+        assert [f.url for f in store.all_feeds()] == ["https://news.example/rss"]
         with pytest.raises(OperationalError, match="readonly"), store.begin() as conn:
             conn.execute(text("DELETE FROM feeds"))
 
