@@ -32,10 +32,19 @@ from bot.evaluate import (
 from bot.feeds import load_feeds
 from bot.gold import Gold, check_guids, load_gold
 from bot.logsetup import configure_logging
-from bot.lookup import country_display, resolve_actor, resolve_country, resolve_topic
 from bot.models import Item, Statement
 from bot.parse import parse_feed
-from bot.render import AlertView, position_json, position_line, shift_json, statement_json
+from bot.queries import Queries
+from bot.render import (
+    AlertView,
+    history_cut,
+    history_json,
+    history_text,
+    position_json,
+    positions_text,
+    shift_json,
+    statement_json,
+)
 from bot.rules import RuleSet, load_rules
 from bot.settings import Settings
 from bot.store import FeedRow, MissingDatabase, Store
@@ -351,58 +360,26 @@ def cmd_positions(args: argparse.Namespace, settings: Settings) -> int:
     if not args.country:
         raise BotError("usage: shiftwatch positions COUNTRY [--topic ID]  "
                        "(COUNTRY: FR, France or French; NATO, EU, UN)")
-    code = resolve_country(args.country, rules)
-    topic = resolve_topic(args.topic, rules)
-    with existing_store(settings) as store:
-        found = store.positions(country=code, topic=topic)
+    with Queries(lambda: existing_store(settings), rules) as queries:
+        answer = queries.positions(args.country, args.topic)
     if args.json:
-        print_json([position_json(p) for p in found])
-    elif not found:
-        print(f"No positions recorded for {country_display(code, rules)} yet.")
+        print_json([position_json(p) for p in answer.positions])
     else:
-        for p in found:
-            print(position_line(p))
+        print(positions_text(answer))
     return 0
 
 
 def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
     rules = load_rules(settings.rules_dir)
-    actor = resolve_actor(args.actor, rules)
-    topic = resolve_topic(args.topic, rules)
-    with existing_store(settings) as store:
-        total = store.history_count(actor.id, topic, since=args.since)
-        rows = store.history(actor.id, topic, args.limit or None, since=args.since)
-    more = total - len(rows)
-    cut = f"{more} more; use --limit {total} (or --limit 0) to see every one"
+    with Queries(lambda: existing_store(settings), rules) as queries:
+        h = queries.history(args.actor, args.topic, limit=args.limit or None, since=args.since)
     if args.json:
-        print_json([history_json(r) for r in rows])
-        if more:
-            print(f"shiftwatch: {cut}", file=sys.stderr)  # stdout stays one JSON document
+        print_json([history_json(s) for s in h.statements])
+        if h.more:
+            print(f"shiftwatch: {history_cut(h)}", file=sys.stderr)  # stdout: one JSON document
         return 0
-    scope = ", ".join([f"{actor.name} ({actor.country})", f"on {topic}" if topic else "all topics",
-                       *([f"since {args.since}"] if args.since else [])])
-    if not rows:
-        print(f"{scope}: no statements recorded.")
-        return 0
-    shown = f", {len(rows)} shown" if more else ""
-    print(f"{scope}: {plural(total, 'statement')}{shown}, newest first")
-    for r in rows:
-        when = r["said_on"] or r["published"].date()
-        hist = " (recalled)" if r["historical"] else ""
-        print(f"{when} {r['topic']}: {r['stance']}{hist}\n  \"{r['evidence']}\"\n  "
-              f"{r['url'] or r['item_guid']}")
-    if more:
-        print(cut)
+    print(history_text(h))
     return 0
-
-
-def history_json(r: dict[str, Any]) -> dict[str, Any]:
-    return {"actor": r["actor_name"], "actor_id": r["actor_id"], "country": r["country"],
-            "topic": r["topic"], "stance": r["stance"], "historical": r["historical"],
-            "published": r["published"].isoformat(),
-            "said_on": r["said_on"].isoformat() if r["said_on"] else None,
-            "item": r["item_guid"], "url": r["url"], "confidence": r["confidence"],
-            "evidence": r["evidence"]}
 
 
 def cmd_actors(args: argparse.Namespace, settings: Settings) -> int:

@@ -183,7 +183,7 @@ def test_a_re_reported_quote_is_the_same_statement_and_never_moves_the_position(
     assert repeat["repeat_of"] == first["id"] and repeat["quote_key"] == first["quote_key"]
     assert repeat["said_on"] == T0.date()  # dated to its first sighting
     history = store.history("emmanuel-macron")
-    assert [r["item_guid"] for r in history] == ["a2", "a1"]  # the quote once, where first seen
+    assert [r.item_guid for r in history] == ["a2", "a1"]  # the quote once, where first seen
 
 
 # ---------------------------------------------------------------------- unconfirmed shifts

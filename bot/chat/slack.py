@@ -31,10 +31,17 @@ from aiohttp import web
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.errors import BotError, DeliveryError, UsageError
-from bot.lookup import country_display, resolve_actor, resolve_country, resolve_topic
-from bot.render import AlertView, pending_note, shift_slack, slack_escape
-from bot.routing import parse_filters
+from bot.errors import BotError, DeliveryError
+from bot.queries import Queries
+from bot.render import (
+    AlertView,
+    filters_slack,
+    history_slack,
+    positions_slack,
+    shift_slack,
+    slack_escape,
+    topics_slack,
+)
 from bot.rules import RuleSet
 from bot.settings import Settings
 from bot.store import Store
@@ -45,7 +52,6 @@ EVENTS_PATH = "/slack/events"
 #: Slack's answers to chat.postMessage that mean the channel will never take our posts.
 PERMANENT_ERRORS = frozenset({"channel_not_found", "not_in_channel", "is_archived"})
 MAX_ANSWER_CHARS = 12_000  # well under Slack's 40k limit, and still readable
-MAX_QUOTE_CHARS = 500
 HISTORY_LIMIT = 10
 
 Respond = Callable[..., Awaitable[Any]]
@@ -92,6 +98,7 @@ class SlackService:
         self.settings = settings
         self.store = store
         self.rules = rules
+        self.queries = Queries(store, rules)
         self.clock = clock
         self.signing_secret = env.get("SLACK_SIGNING_SECRET") or ""
         self.app_token = env.get("SLACK_APP_TOKEN") or None
@@ -222,21 +229,7 @@ class SlackService:
     def positions_answer(self, text: str, channel: str = "") -> str:
         if not text or text.lower() in {"help", "-h", "--help"}:
             return POSITIONS_USAGE
-        country, topic = _head_and_tail(
-            text, lambda q: resolve_country(q, self.rules), lambda q: resolve_topic(q, self.rules))
-        where = slack_escape(country_display(country, self.rules))
-        found = self.store.positions(country=country, topic=topic)
-        about = f" on _{slack_escape(topic)}_" if topic else ""
-        if not found:
-            return f"No positions recorded for {where}{about} yet."
-        lines = [f"*Positions of {where}{about}*"]
-        for p in found:
-            lines.append(
-                f"• *{slack_escape(p.actor_name)}* on _{slack_escape(p.topic)}_:"
-                f" *{slack_escape(p.stance)}* since {p.since:%Y-%m-%d}"
-                f"{slack_escape(pending_note(p))}\n"
-                f"> {_quote(p.evidence)}\n{_link(p.url, p.item_guid)}")
-        return "\n".join(lines)
+        return positions_slack(self.queries.positions_typed(text))
 
     def shiftwatch_answer(self, text: str, channel: str) -> str:
         word, _, rest = text.partition(" ")
@@ -244,47 +237,28 @@ class SlackService:
         if word in {"", "help", "-h", "--help"}:
             return USAGE
         if word == "subscribe":
-            filters = parse_filters(rest, self.rules)
-            self.store.subscribe(self.prefix, channel, filters, self.clock())
-            what = ("matching " + ", ".join(f"`{slack_escape(f)}`" for f in filters)
-                    if filters else "all")
+            filters = self.queries.filters(rest)
+            self.queries.subscribe(self.prefix, channel, filters, self.clock())
+            what = f"matching {filters_slack(filters, '')}" if filters else "all"
             return f"Subscribed: this channel will get {what} stance shifts."
         if word == "unsubscribe":
-            if self.store.unsubscribe(self.prefix, channel, note="unsubscribed in Slack"):
+            if self.queries.unsubscribe(self.prefix, channel, "unsubscribed in Slack"):
                 return "Unsubscribed: no more alerts in this channel."
             return "This channel was not subscribed."
         if word == "list":
-            for _, chat_id, filters in self.store.subscriptions(platform=self.prefix):
-                if chat_id == channel:
-                    shown = ", ".join(f"`{slack_escape(f)}`" for f in filters) or "everything"
-                    return f"This channel is subscribed to: {shown}."
+            filters = self.queries.subscription(self.prefix, channel)
+            if filters is not None:
+                return f"This channel is subscribed to: {filters_slack(filters, 'everything')}."
             return "This channel is not subscribed. Try `/shiftwatch subscribe`."
         if word == "topics":
-            return "*Tracked topics*\n" + "\n".join(
-                f"• `{slack_escape(t.id)}`: {slack_escape(t.name)}"
-                for t in self.rules.topics.values())
+            return topics_slack(self.queries.topics())
         if word == "history":
-            return self.history_answer(rest)
+            if not rest:
+                return "Usage: `/shiftwatch history <actor> [topic]`, e.g. `history macron`."
+            return history_slack(self.queries.history_typed(rest, limit=HISTORY_LIMIT))
         close = difflib.get_close_matches(word, SUBCOMMANDS, n=1, cutoff=0.6)
         hint = f" Did you mean `{close[0]}`?" if close else ""
         return f"Unknown command `{slack_escape(word)}`.{hint}\n\n{USAGE}"
-
-    def history_answer(self, text: str) -> str:
-        if not text:
-            return "Usage: `/shiftwatch history <actor> [topic]`, e.g. `history macron`."
-        actor, topic = _head_and_tail(
-            text, lambda q: resolve_actor(q, self.rules), lambda q: resolve_topic(q, self.rules))
-        rows = self.store.history(actor.id, topic, limit=HISTORY_LIMIT)
-        about = f" on _{slack_escape(topic)}_" if topic else ""
-        if not rows:
-            return f"No statements recorded for {slack_escape(actor.name)}{about} yet."
-        lines = [f"*Latest statements of {slack_escape(actor.name)}{about}*"]
-        for r in rows:
-            day = r["published"].strftime("%Y-%m-%d") if r["published"] else "?"
-            past = " (recalled)" if r.get("historical") else ""
-            lines.append(f"• {day} _{slack_escape(r['topic'])}_: *{slack_escape(r['stance'])}*"
-                         f"{past}\n> {_quote(r['evidence'])}\n{_link(r['url'], r['item_guid'])}")
-        return "\n".join(lines)
 
     # ------------------------------------------------------------------ alerts
 
@@ -388,36 +362,6 @@ def _retry_after(response: Any) -> float:
         return max(1.0, float(value)) if value is not None else 30.0
     except (TypeError, ValueError):
         return 30.0
-
-
-def _head_and_tail(text: str, head: Callable[[str], Any], tail: Callable[[str], Any]
-                   ) -> tuple[Any, Any]:
-    """`<head words> [tail word]`: the whole text as the head first, then the last word as the
-    tail; errors name the head as typed unless only the tail was wrong."""
-    try:
-        return head(text), None
-    except UsageError as whole_error:
-        first, _, last = text.rpartition(" ")
-        if not first:
-            raise
-        try:
-            value = head(first.strip())
-        except UsageError:
-            raise whole_error from None
-        return value, tail(last)
-
-
-def _quote(text: str) -> str:
-    text = " ".join((text or "").split())
-    if len(text) > MAX_QUOTE_CHARS:
-        text = text[:MAX_QUOTE_CHARS - 1] + "…"
-    return slack_escape(text)
-
-
-def _link(url: str, guid: str) -> str:
-    if url and url.startswith(("http://", "https://")):
-        return f"<{slack_escape(url)}|source>"
-    return slack_escape(url or guid or "")
 
 
 def _cap(text: str) -> str:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import difflib
-import html
 import importlib.util
 import logging
 import os
@@ -52,9 +51,17 @@ from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.errors import BotError, DeliveryError, UsageError
-from bot.lookup import country_display, resolve_actor, resolve_country, resolve_topic
-from bot.render import AlertView, pending_note, shift_telegram_html, shift_text
-from bot.routing import parse_filters
+from bot.queries import Queries
+from bot.render import (
+    AlertView,
+    filters_telegram,
+    history_telegram,
+    positions_telegram,
+    shift_telegram_html,
+    shift_text,
+    telegram_escape,
+    topics_telegram,
+)
 from bot.rules import RuleSet
 from bot.settings import Settings
 from bot.store import Store
@@ -63,7 +70,6 @@ log = logging.getLogger(__name__)
 
 MAX_MESSAGE = 4096
 CHUNK_LIMIT = 4000  # a little under the API's 4096 (UTF-16 units of the parsed text)
-MAX_QUOTE = 800  # one quote in a /positions or /history answer
 HISTORY_ROWS = 10
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 # Telegram's user for "anonymous group admin" messages (sent on behalf of the group itself).
@@ -127,6 +133,7 @@ class TelegramService:
         self.base_url = f"{self.api_root}/bot"
         self.store = store
         self.rules = rules
+        self.queries = Queries(store, rules)
         self.clock = clock
         self.min_interval = min_interval  # seconds between two messages to one chat
         self.poll_timeout = poll_timeout
@@ -327,7 +334,7 @@ class TelegramService:
             try:
                 await handler(update, context)
             except UsageError as exc:
-                await self._reply(update, html.escape(str(exc)))
+                await self._reply(update, telegram_escape(str(exc)))
         return run
 
     def _unknown(self, handler: Handler) -> Handler:
@@ -389,13 +396,10 @@ class TelegramService:
     async def cmd_unknown(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
         typed = _command_word(message.text if message else None).partition("@")[0]
-        await self._reply(update, html.escape(unknown_command_answer(typed)))
+        await self._reply(update, telegram_escape(unknown_command_answer(typed)))
 
     async def cmd_topics(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        lines = ["<b>Topics tracked</b>"]
-        for topic in self.rules.topics.values():
-            lines.append(f"• <code>{html.escape(topic.id)}</code> — {html.escape(topic.name)}")
-        await self._reply(update, "\n".join(lines))
+        await self._reply(update, topics_telegram(self.queries.topics()))
 
     async def cmd_positions(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         args = list(context.args or [])
@@ -405,22 +409,8 @@ class TelegramService:
                                       "<code>/positions Germany troops-to-ukraine</code>. "
                                       "/topics lists the topics.")
             return
-        code, topic = self._split_query(args, resolve_country)
-        found = await asyncio.to_thread(self.store.positions, country=code, topic=topic)
-        where = html.escape(country_display(code, self.rules))
-        on = f" on <i>{html.escape(topic)}</i>" if topic else ""
-        if not found:
-            await self._reply(update, f"No positions recorded for {where}{on} yet.")
-            return
-        blocks = [f"<b>Positions of {where}</b>{on}"]
-        for p in found:
-            blocks.append(
-                f"<b>{html.escape(p.actor_name)}</b> on <i>{html.escape(p.topic)}</i>: "
-                f"<b>{html.escape(p.stance)}</b> since {p.since:%Y-%m-%d}"
-                f"{html.escape(pending_note(p))}\n"
-                f"<blockquote>{html.escape(_clip(p.evidence))}</blockquote>\n"
-                f"{_source(p.url, p.item_guid)}")
-        await self._reply_blocks(update, blocks)
+        answer = await asyncio.to_thread(self.queries.positions_typed, " ".join(args))
+        await self._reply(update, positions_telegram(answer))
 
     async def cmd_history(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         args = list(context.args or [])
@@ -429,36 +419,20 @@ class TelegramService:
                                       "For example <code>/history Macron</code> or "
                                       "<code>/history Keir Starmer troops-to-ukraine</code>.")
             return
-        actor, topic = self._split_query(args, resolve_actor)
-        rows = await asyncio.to_thread(self.store.history, actor.id, topic, HISTORY_ROWS)
-        on = f" on <i>{html.escape(topic)}</i>" if topic else ""
-        name = html.escape(actor.name)
-        if not rows:
-            await self._reply(update, f"No statements recorded for {name}{on} yet.")
-            return
-        blocks = [f"<b>{name}</b>{on}: latest {len(rows)} statements"]
-        for r in rows:
-            said = r.get("said_on")
-            recalled = f" (recalling {said:%Y-%m-%d})" if r.get("historical") and said else ""
-            blocks.append(
-                f"{r['published']:%Y-%m-%d}{recalled} · <i>{html.escape(r['topic'])}</i>: "
-                f"<b>{html.escape(r['stance'])}</b>\n"
-                f"<blockquote>{html.escape(_clip(r['evidence']))}</blockquote>\n"
-                f"{_source(r['url'], r['item_guid'])}")
-        await self._reply_blocks(update, blocks)
+        h = await asyncio.to_thread(self.queries.history_typed, " ".join(args), limit=HISTORY_ROWS)
+        await self._reply(update, history_telegram(h))
 
     async def cmd_subscribe(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        filters = parse_filters(" ".join(context.args or []), self.rules)
+        filters = self.queries.filters(" ".join(context.args or []))
         if not await self._admin_only(update, context):
             return
         chat = update.effective_chat
         assert chat is not None
-        await asyncio.to_thread(self.store.subscribe, self.prefix, str(chat.id), filters,
+        await asyncio.to_thread(self.queries.subscribe, self.prefix, str(chat.id), filters,
                                 self.clock())
         log.info("telegram: subscribed chat=%s filters=%s", chat.id, filters)
         what = ("every stance shift" if not filters else
-                "shifts matching: " + ", ".join(f"<code>{html.escape(f)}</code>"
-                                                for f in filters))
+                "shifts matching: " + filters_telegram(filters))
         await self._reply(update, f"Subscribed: this chat will get alerts for {what}.\n"
                                   "/unsubscribe stops them.")
 
@@ -467,7 +441,7 @@ class TelegramService:
             return
         chat = update.effective_chat
         assert chat is not None
-        done = await asyncio.to_thread(self.store.unsubscribe, self.prefix, str(chat.id),
+        done = await asyncio.to_thread(self.queries.unsubscribe, self.prefix, str(chat.id),
                                        "unsubscribed by the chat")
         if done:
             log.info("telegram: unsubscribed chat=%s", chat.id)
@@ -478,35 +452,11 @@ class TelegramService:
                                 context: ContextTypes.DEFAULT_TYPE) -> None:
         chat = update.effective_chat
         assert chat is not None
-        rows = await asyncio.to_thread(self.store.subscriptions, platform=self.prefix)
-        mine = [filters for _p, chat_id, filters in rows if chat_id == str(chat.id)]
-        if not mine:
+        filters = await asyncio.to_thread(self.queries.subscription, self.prefix, str(chat.id))
+        if filters is None:
             await self._reply(update, "This chat has no subscription. /subscribe starts one.")
             return
-        filters = mine[0]
-        what = ("every stance shift" if not filters else
-                ", ".join(f"<code>{html.escape(f)}</code>" for f in filters))
-        await self._reply(update, f"This chat gets alerts for: {what}.")
-
-    # ------------------------------------------------------------------ parsing
-
-    def _split_query(self, args: list[str], resolve: Callable[[str, RuleSet], Any]
-                     ) -> tuple[Any, str | None]:
-        """`<subject words> [topic]`: the whole text as the subject, else the last word as
-        the topic (a multi-word country or actor name needs no quotes)."""
-        try:
-            return resolve(" ".join(args), self.rules), None
-        except UsageError as whole:
-            if len(args) < 2:
-                raise
-            try:
-                subject = resolve(" ".join(args[:-1]), self.rules)
-            except UsageError:
-                raise whole from None  # the suggestion for everything typed is the better one
-        return subject, resolve_topic(args[-1], self.rules)
-
-    async def _reply_blocks(self, update: Update, blocks: list[str]) -> None:
-        await self._reply(update, "\n\n".join(blocks))
+        await self._reply(update, f"This chat gets alerts for: {filters_telegram(filters)}.")
 
 
 # ---------------------------------------------------------------------- helpers
@@ -569,17 +519,6 @@ def _pieces(text: str, limit: int) -> Iterable[str]:
 
 def _units(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
-
-
-def _clip(text: str, limit: int = MAX_QUOTE) -> str:
-    text = text or ""
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def _source(url: str | None, guid: str | None) -> str:
-    if url and url.startswith(("http://", "https://")):
-        return f'<a href="{html.escape(url, quote=True)}">source</a>'
-    return html.escape(url or guid or "")
 
 
 def _chat_ids(raw: str) -> frozenset[int]:

@@ -178,7 +178,7 @@ class ItemsTable(Tables):
         return out
 
     def history(self, actor_id: str, topic: str | None = None, limit: int | None = 200, *,
-                since: date | None = None) -> list[dict[str, Any]]:
+                since: date | None = None) -> list[Statement]:
         """An actor's statements (on `topic`, said on or after `since`, when given), newest
         first by the day they were said: a recalled statement by its `said_on`, the others by
         publication. A re-reported quote appears once, at its first sighting."""
@@ -190,10 +190,13 @@ class ItemsTable(Tables):
         if limit is not None:
             q = q.limit(limit)
         with self.read() as conn:
-            rows = [dict(r) for r in conn.execute(q).mappings()]
-        for r in rows:
-            r["published"] = utc(r["published"])
-        return rows
+            return [Statement(
+                item_guid=r["item_guid"], url=r["url"], published=utc(r["published"]) or r["published"],
+                actor_id=r["actor_id"], actor_name=r["actor_name"], country=r["country"],
+                topic=r["topic"], stance=r["stance"], historical=bool(r["historical"]),
+                confidence=r["confidence"], evidence=r["evidence"], said_on=r["said_on"],
+                attribution=r["attribution"] or "", provisional=bool(r["provisional"]))
+                for r in conn.execute(q).mappings()]
 
     def history_count(self, actor_id: str, topic: str | None = None, *,
                       since: date | None = None) -> int:
