@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import httpx
 from sqlalchemy.engine import make_url
 
-from bot.chat import Destination
+from bot.chat import Deferred, Destination, Service
 from bot.chat.console import ConsoleDestination
 from bot.feeds import load_feeds
 from bot.fetch import SharedClient, make_client
@@ -204,11 +204,15 @@ def build_app(settings: Settings, *, worker: bool = False, serve_http: bool = Fa
     store = Store(settings.db_url)
     destinations: list[Destination] = [ConsoleDestination(settings.alerts_file)]
     if settings.telegram_token:
-        from bot.chat.telegram import TelegramService
-        destinations.append(TelegramService(settings, store, rules))
+        def telegram() -> Service:
+            from bot.chat.telegram import TelegramService
+            return TelegramService(settings, store, rules)
+        destinations.append(Deferred("telegram", telegram))
     if settings.slack_token:
-        from bot.chat.slack import SlackService
-        destinations.append(SlackService(settings, store, rules))
+        def slack() -> Service:
+            from bot.chat.slack import SlackService
+            return SlackService(settings, store, rules)
+        destinations.append(Deferred("slack", slack))
     # a new feed's backlog updates positions but raises no alert (replay is exempt)
     pipeline = Pipeline(rules, store, platforms=[d.prefix for d in destinations],
                         alert_max_age=settings.alert_max_age)

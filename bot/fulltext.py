@@ -25,8 +25,9 @@ from urllib.parse import urlparse
 
 import httpx
 
+from bot.errors import AddressRefused, FetchError
 from bot.extract.topics import TopicMatcher
-from bot.fetch import DEADLINE, MAX_BYTES, AddressRefused, FetchFailed, fetch
+from bot.fetch import DEADLINE, MAX_BYTES, fetch
 from bot.models import Item
 from bot.textnorm import fold_lower
 
@@ -108,7 +109,7 @@ async def fetch_article(client: httpx.AsyncClient, url: str, *, max_bytes: int =
             got = await fetch(client, url, max_bytes=max_bytes, deadline=deadline)
     except AddressRefused as exc:
         return Article(error=_short(f"{exc}; SHIFTWATCH_ALLOW_PRIVATE_LINKS=1 allows such links"))
-    except FetchFailed as exc:
+    except FetchError as exc:
         return Article(error=_short(f"fetch failed: {exc}"))
     if not got.body:
         return Article(error="fetch failed: empty body")

@@ -7,6 +7,7 @@ Whether a shift alerts, waits for a second source or is superseded is decided in
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -70,11 +71,15 @@ class Pipeline:
                  alert_max_age: timedelta | None = None):
         self.rules = rules
         self.store = store
-        self.extractor = Extractor(rules)
         self.platforms = tuple(platforms)
         self.clock = clock
         self.alert_max_age = alert_max_age
         self.syndication = SyndicationIndex()
+
+    @functools.cached_property
+    def extractor(self) -> Extractor:
+        """Compiled on the first item: a cycle with nothing new compiles no pattern."""
+        return Extractor(self.rules)
 
     def routes(self, conn: Connection, shift: Shift) -> list[str]:
         return destinations_for(shift, self.store.subscriptions(conn), self.platforms)

@@ -1,11 +1,9 @@
 """Polling: claim due feeds, fetch, parse, hand new items to the pipeline; feed health; reload.
 
-Polling (fetches, parsing, extraction, the store) runs in a thread of its own, on an event loop
-of its own, with the CPU-bound steps inline: the main loop (chat commands, /healthz, delivery)
-never waits on a long feed, and one thread does all the polling work. With fetches on one
-thread and parsing on another, the two handed the GIL to each other on every network event,
-which cost a fifth of the cycle's CPU (bench/). Items are processed one at a time there (the
-syndication index is not shared).
+Polling runs in a thread of its own, on an event loop of its own, with the CPU-bound steps
+inline: the main loop (chat commands, /healthz, delivery) never waits on a long feed. With
+fetches on one thread and parsing on another, the two handed the GIL to each other on every
+network event, a fifth of the cycle's CPU (bench/). Items are processed one at a time there.
 
 Every process leases the feeds it polls, alone or one of many: workers sharing a database share
 the feeds, and each due feed is polled by one of them.
@@ -27,9 +25,9 @@ from typing import Any, TypeVar
 
 import httpx
 
-from bot.errors import BotError
+from bot.errors import BotError, FetchError
 from bot.feeds import load_feeds
-from bot.fetch import FetchFailed, fetch, host_of, local_path, make_client
+from bot.fetch import fetch, host_of, local_path, make_client
 from bot.fulltext import with_full_texts
 from bot.models import CycleSummary, FeedSpec
 from bot.parse import parse_feed
@@ -240,7 +238,7 @@ class Poller:
                 got = await fetch(client, spec.url, etag=state.etag,
                                   last_modified=state.last_modified,
                                   max_bytes=self.policy.max_bytes, deadline=self.policy.deadline)
-        except FetchFailed as exc:
+        except FetchError as exc:
             if exc.status is None and local_path(spec.url) is None:
                 summary.unreachable += 1  # no answer at all: the network, or the server
             self._failed(spec, state, str(exc), exc.retry_after, summary, gone=exc.gone)

@@ -9,7 +9,7 @@ Commands: `/positions <country> [topic]` and
 Every command is acknowledged at once; the answer goes to the command's response URL.
 All text from feeds and rules is escaped for mrkdwn (`slack_escape`).
 
-Environment (read once, in the constructor): SLACK_SIGNING_SECRET, SLACK_APP_TOKEN,
+Settings (bot/settings.py reads them from the environment): SLACK_SIGNING_SECRET, SLACK_APP_TOKEN,
 SLACK_HOST (default 0.0.0.0), SLACK_PORT (default 3000; 0 picks a free port),
 SLACK_ALLOWED_TEAMS and SLACK_ALLOWED_CHANNELS (comma-separated; empty means no limit).
 The bot token comes from settings.slack_token and never appears in logs or error messages.
@@ -20,10 +20,9 @@ from __future__ import annotations
 import asyncio
 import difflib
 import logging
-import os
 import time
-from collections.abc import Awaitable, Callable, Mapping
-from datetime import UTC, datetime
+from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 import aiohttp
@@ -31,6 +30,7 @@ from aiohttp import web
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.chat import utcnow
 from bot.errors import BotError, DeliveryError
 from bot.queries import Queries
 from bot.render import (
@@ -75,14 +75,6 @@ REFUSAL = ("Sorry, shiftwatch is not enabled in this workspace or channel."
            " Ask the person who runs it to allow it here.")
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def _csv(value: str | None) -> frozenset[str]:
-    return frozenset(v.strip() for v in (value or "").split(",") if v.strip())
-
-
 class SlackService:
     """Answers slash commands and delivers `slack:<channel_id>` alerts."""
 
@@ -90,26 +82,20 @@ class SlackService:
     min_interval = 1.0  # seconds between two posts to one channel (Slack allows about 1/s)
 
     def __init__(self, settings: Settings, store: Store, rules: RuleSet, *,
-                 env: Mapping[str, str] | None = None,
                  clock: Callable[[], datetime] = utcnow):
         if not settings.slack_token:
             raise BotError("SLACK_BOT_TOKEN is not set")
-        env = os.environ if env is None else env
         self.settings = settings
         self.store = store
         self.rules = rules
         self.queries = Queries(store, rules)
         self.clock = clock
-        self.signing_secret = env.get("SLACK_SIGNING_SECRET") or ""
-        self.app_token = env.get("SLACK_APP_TOKEN") or None
-        self.host = env.get("SLACK_HOST") or "0.0.0.0"
-        port = env.get("SLACK_PORT") or "3000"
-        try:
-            self.port = int(port)
-        except ValueError:
-            raise BotError(f"SLACK_PORT must be a port number, not {port!r}") from None
-        self.allowed_teams = _csv(env.get("SLACK_ALLOWED_TEAMS"))
-        self.allowed_channels = _csv(env.get("SLACK_ALLOWED_CHANNELS"))
+        self.signing_secret = settings.slack_signing_secret
+        self.app_token = settings.slack_app_token
+        self.host = settings.slack_host
+        self.port = settings.slack_port
+        self.allowed_teams = settings.slack_allowed_teams
+        self.allowed_channels = settings.slack_allowed_channels
         self._token = settings.slack_token
         self._client: AsyncWebClient | None = None
         self._bolt: Any = None  # slack_bolt.async_app.AsyncApp, built in start()

@@ -3,7 +3,7 @@
 python-telegram-bot v22 (asyncio) runs in the same event loop as the scheduler. Long polling
 by default; a webhook when TELEGRAM_WEBHOOK_URL is set (needs the PTB [webhooks] extra).
 
-Environment (read once, in `TelegramService.__init__`):
+Settings (bot/settings.py reads them from the environment):
   TELEGRAM_ALLOWED_CHATS   comma-separated chat ids allowed to use the bot (empty: everyone)
   TELEGRAM_WEBHOOK_URL     public HTTPS URL of the webhook (unset: long polling)
   TELEGRAM_WEBHOOK_PORT    local port the webhook server listens on (default 8443)
@@ -16,40 +16,31 @@ it (an exception from the HTTP layer, a URL) goes through `_redact`.
 from __future__ import annotations
 
 import asyncio
-import difflib
 import importlib.util
 import logging
-import os
 import time
-import warnings
-from collections.abc import Awaitable, Callable, Iterable, Mapping
-from datetime import UTC, datetime, timedelta
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from telegram import Bot, BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ChatMemberStatus, ChatType, ParseMode
-from telegram.error import (
-    BadRequest,
-    ChatMigrated,
-    Forbidden,
-    InvalidToken,
-    NetworkError,
-    RetryAfter,
-    TelegramError,
-    TimedOut,
-)
-from telegram.ext import (
-    Application,
-    ApplicationBuilder,
-    CommandHandler,
-    ContextTypes,
-    MessageHandler,
-)
+from telegram.error import BadRequest, ChatMigrated, TelegramError
+from telegram.ext import Application, ApplicationBuilder, CommandHandler, ContextTypes, MessageHandler
 from telegram.ext import filters as ptb_filters
 from telegram.request import HTTPXRequest
-from telegram.warnings import PTBDeprecationWarning
 
+from bot.chat import utcnow
+from bot.chat.telegram_parts import (
+    COMMANDS,
+    HELP,
+    command_word,
+    delivery_error,
+    split_message,
+    target_chat,
+    unknown_command_answer,
+)
 from bot.errors import BotError, DeliveryError, UsageError
 from bot.queries import Queries
 from bot.render import (
@@ -69,50 +60,12 @@ from bot.store import Store
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE = 4096
-CHUNK_LIMIT = 4000  # a little under the API's 4096 (UTF-16 units of the parsed text)
 HISTORY_ROWS = 10
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 # Telegram's user for "anonymous group admin" messages (sent on behalf of the group itself).
 GROUP_ANONYMOUS_BOT = 1087968824
 
-COMMANDS: tuple[tuple[str, str], ...] = (
-    ("start", "What this bot does"),
-    ("help", "Commands and examples"),
-    ("positions", "Leaders' stances: /positions <country> [topic]"),
-    ("history", "An actor's statements: /history <actor> [topic]"),
-    ("subscribe", "Get stance-shift alerts here: /subscribe [topic|country|actor ...]"),
-    ("unsubscribe", "Stop alerts in this chat"),
-    ("subscriptions", "This chat's alert subscription"),
-    ("topics", "The topics tracked"),
-)
-
-HELP = """<b>ShiftWatch</b> follows news feeds for what leaders say on tracked topics and \
-tells you when someone's stance shifts (say from <i>opposes</i> to <i>conditional</i>).
-
-<b>Commands</b>
-/positions &lt;country&gt; [topic] — current stances, with the quote and the source
-/history &lt;actor&gt; [topic] — an actor's latest statements
-/subscribe [topic|country|actor ...] — alerts in this chat (no filter: every shift; \
-<code>flop</code>: only full flops, two steps or more on the stance scale; <code>half-flip</code>: \
-one step; <code>magnitude&gt;=N</code>; separate multi-word names with commas)
-/unsubscribe — stop alerts in this chat
-/subscriptions — what this chat is subscribed to
-/topics — the topics tracked
-
-<b>Examples</b>
-<code>/positions FR</code>
-<code>/positions Germany troops-to-ukraine</code>
-<code>/history Macron</code>
-<code>/subscribe troops-to-ukraine</code>
-<code>/subscribe FR, Keir Starmer, flop</code>
-
-In groups only administrators can change subscriptions."""
-
 Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class TelegramService:
@@ -121,11 +74,9 @@ class TelegramService:
     prefix = "telegram"
 
     def __init__(self, settings: Settings, store: Store, rules: RuleSet, *,
-                 env: Mapping[str, str] | None = None,
                  clock: Callable[[], datetime] = utcnow,
                  min_interval: float = 1.0,
                  poll_timeout: float = 10.0):
-        env = os.environ if env is None else env
         if not settings.telegram_token:
             raise BotError("TELEGRAM_BOT_TOKEN is not set")
         self.token = settings.telegram_token
@@ -137,14 +88,11 @@ class TelegramService:
         self.clock = clock
         self.min_interval = min_interval  # seconds between two messages to one chat
         self.poll_timeout = poll_timeout
-        self.allowed_chats = _chat_ids(env.get("TELEGRAM_ALLOWED_CHATS", ""))
+        self.allowed_chats = settings.telegram_allowed_chats
         self.admin_chats = settings.telegram_admin_chat_ids  # operational notices go here
-        self.webhook_url = (env.get("TELEGRAM_WEBHOOK_URL") or "").strip() or None
-        try:
-            self.webhook_port = int(env.get("TELEGRAM_WEBHOOK_PORT") or 8443)
-        except ValueError:
-            raise BotError("TELEGRAM_WEBHOOK_PORT must be a port number") from None
-        self.webhook_secret = env.get("TELEGRAM_WEBHOOK_SECRET") or None
+        self.webhook_url = settings.telegram_webhook_url
+        self.webhook_port = settings.telegram_webhook_port
+        self.webhook_secret = settings.telegram_webhook_secret
         self._app: Application | None = None
         self._bot: Bot | None = None  # for send() when the Application is not running
         self._bot_lock = asyncio.Lock()
@@ -239,7 +187,7 @@ class TelegramService:
 
     async def send(self, target: str, alert: AlertView) -> None:
         """One alert to one chat; failures become DeliveryError for the outbox."""
-        chat_id = _target_chat(target)
+        chat_id = target_chat(target)
         bot = await self._sender()
         lock = self._chat_locks.setdefault(target, asyncio.Lock())
         async with lock:
@@ -265,7 +213,7 @@ class TelegramService:
         for target in self.admin_chats:
             try:
                 bot = await self._sender()
-                await bot.send_message(_target_chat(target), text[:MAX_MESSAGE],
+                await bot.send_message(target_chat(target), text[:MAX_MESSAGE],
                                        link_preview_options=NO_PREVIEW)
             except (TelegramError, DeliveryError, BotError) as exc:
                 log.warning("telegram: notice to admin chat %s failed: %s", target, self._redact(exc))
@@ -284,26 +232,7 @@ class TelegramService:
                                    link_preview_options=NO_PREVIEW)
 
     def _delivery_error(self, exc: TelegramError) -> DeliveryError:
-        text = self._redact(exc)
-        if isinstance(exc, RetryAfter):
-            seconds = _retry_seconds(exc)
-            return DeliveryError(f"telegram: rate limited, retry after {seconds:g} s",
-                                 retry_after=seconds)
-        if isinstance(exc, Forbidden):
-            return DeliveryError(f"telegram: {text}", permanent=True)
-        if isinstance(exc, BadRequest):
-            lowered = text.lower()
-            gone = any(s in lowered for s in ("chat not found", "chat_id is empty",
-                                              "user is deactivated", "peer_id_invalid",
-                                              "bot was kicked", "not enough rights to send"))
-            return DeliveryError(f"telegram: {text}", permanent=gone)
-        if isinstance(exc, InvalidToken):
-            return DeliveryError("telegram: the bot token was rejected (check TELEGRAM_BOT_TOKEN)")
-        if isinstance(exc, TimedOut):
-            return DeliveryError(f"telegram: timed out: {text}")
-        if isinstance(exc, NetworkError):
-            return DeliveryError(f"telegram: network or server error: {text}")
-        return DeliveryError(f"telegram: {text}")
+        return delivery_error(exc, self._redact(exc))
 
     def _migrate_subscription(self, old: str, new: str) -> None:
         """A group became a supergroup: its subscription follows it."""
@@ -342,7 +271,7 @@ class TelegramService:
         another bot in the same group (/start@other_bot) is none of its business."""
         async def run(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             message = update.effective_message
-            _, _, addressee = _command_word(message.text if message else None).partition("@")
+            _, _, addressee = command_word(message.text if message else None).partition("@")
             if addressee and addressee.lower() != (context.bot.username or "").lower():
                 return
             await handler(update, context)
@@ -395,7 +324,7 @@ class TelegramService:
 
     async def cmd_unknown(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
-        typed = _command_word(message.text if message else None).partition("@")[0]
+        typed = command_word(message.text if message else None).partition("@")[0]
         await self._reply(update, telegram_escape(unknown_command_answer(typed)))
 
     async def cmd_topics(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -460,95 +389,6 @@ class TelegramService:
 
 
 # ---------------------------------------------------------------------- helpers
-
-
-def unknown_command_answer(typed: str) -> str:
-    """One line: the command was not understood, the closest known one, and every known one."""
-    known = [f"/{name}" for name, _ in COMMANDS]
-    close = difflib.get_close_matches(typed.lower(), known, n=1, cutoff=0.6)
-    hint = f" Did you mean {close[0]}?" if close else ""
-    return f"Unknown command {typed}.{hint} Commands: {' '.join(known)}"
-
-
-def _command_word(text: str | None) -> str:
-    """`/name@bot` of a command message (the words after it are its arguments)."""
-    words = (text or "").split(maxsplit=1)
-    return words[0] if words else ""
-
-
-def split_message(text: str, limit: int = CHUNK_LIMIT) -> list[str]:
-    """Chunks under Telegram's length limit, cut between paragraphs, then lines (never
-    inside a tag: the blocks the bot builds keep their tags within one line)."""
-    if _units(text) <= limit:
-        return [text]
-    chunks: list[str] = []
-    current = ""
-    for piece in _pieces(text, limit):
-        joined = f"{current}\n\n{piece}" if current else piece
-        if _units(joined) <= limit:
-            current = joined
-        else:
-            if current:
-                chunks.append(current)
-            current = piece
-    if current:
-        chunks.append(current)
-    return chunks
-
-
-def _pieces(text: str, limit: int) -> Iterable[str]:
-    for para in text.split("\n\n"):
-        if _units(para) <= limit:
-            yield para
-            continue
-        line_buf = ""
-        for line in para.split("\n"):
-            joined = f"{line_buf}\n{line}" if line_buf else line
-            if _units(joined) <= limit:
-                line_buf = joined
-                continue
-            if line_buf:
-                yield line_buf
-            while _units(line) > limit:  # a single huge line: cut it (rare; plain text only)
-                yield line[: limit // 2]
-                line = line[limit // 2:]
-            line_buf = line
-        if line_buf:
-            yield line_buf
-
-
-def _units(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
-
-def _chat_ids(raw: str) -> frozenset[int]:
-    ids: set[int] = set()
-    for part in raw.replace(";", ",").split(","):
-        part = part.strip()
-        if not part:
-            continue
-        try:
-            ids.add(int(part))
-        except ValueError:
-            raise BotError(f"TELEGRAM_ALLOWED_CHATS: {part!r} is not a chat id") from None
-    return frozenset(ids)
-
-
-def _target_chat(target: str) -> int | str:
-    target = target.strip()
-    if not target:
-        raise DeliveryError("telegram: no chat id in the destination", permanent=True)
-    try:
-        return int(target)
-    except ValueError:
-        return target  # @channelusername
-
-
-def _retry_seconds(exc: RetryAfter) -> float:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value = exc.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
 async def _quietly(awaitable: Awaitable[Any]) -> None:

@@ -9,15 +9,12 @@ transaction is said in bot/store/base.py.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DatabaseError
 
@@ -32,6 +29,9 @@ from bot.store.subscriptions import Subscription, SubscriptionsTable
 __all__ = ["MIGRATIONS", "Copy", "FeedRow", "ItemRef", "MissingDatabase", "OutboxRow", "Store",
            "Stored", "Subscription", "database_url", "is_article_url", "retry_time",
            "sqlite_file", "utc"]
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -95,11 +95,23 @@ class Store(FeedsTable, PositionsTable, OutboxTable, SubscriptionsTable):
             return "(invalid URL)"
 
     def _alembic_config(self) -> Config:
+        from alembic.config import Config  # alembic loads only to migrate: a read needs none
+
         cfg = Config()
         cfg.set_main_option("script_location", str(MIGRATIONS))
         return cfg
 
     def migrate(self) -> None:
+        """Upgrade the schema to this version's. Up to date already (every start but the first
+        after an upgrade): Alembic is not even loaded."""
+        try:
+            with self.engine.connect() as conn:
+                if _current_revision(conn) in revisions()[1]:
+                    return
+        except DatabaseError:
+            pass  # Alembic says what is wrong with it, below
+        from alembic import command
+
         cfg = self._alembic_config()
         try:
             with self.engine.begin() as conn:
@@ -113,21 +125,45 @@ class Store(FeedsTable, PositionsTable, OutboxTable, SubscriptionsTable):
         database at all, no shiftwatch schema, or a schema older than this version's."""
         try:
             with self.engine.connect() as conn:
-                current = MigrationContext.configure(conn).get_current_revision()
+                current = _current_revision(conn)
         except DatabaseError as exc:
             raise BotError(f"database {self._safe_url()}: {exc.orig}") from None
         if current is None:
             raise BotError(f"database {self._safe_url()}: no shiftwatch data in it (no schema "
                            f"version)")
-        scripts = ScriptDirectory.from_config(self._alembic_config())
-        heads = scripts.get_heads()
-        if current not in heads and current in {s.revision for s in scripts.walk_revisions()}:
+        known, heads = revisions()
+        if current not in heads and current in known:
             raise BotError(f"database {self._safe_url()}: its schema ({current}) is older than "
                            f"this version's ({', '.join(heads)}); a command that writes "
                            f"(`shiftwatch run`, `poll --once`) upgrades it")
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _current_revision(conn: Connection) -> str | None:
+    """The schema version Alembic recorded, None when there is none (read as Alembic does)."""
+    if not inspect(conn).has_table("alembic_version"):
+        return None
+    return conn.execute(text("SELECT version_num FROM alembic_version")).scalars().first()
+
+
+_REVISION = re.compile(r"^(down_revision|revision)\s*(?::[^=\n]*)?=\s*['\"]?(\w+)", re.MULTILINE)
+
+
+def revisions() -> tuple[set[str], list[str]]:
+    """Every revision of this version's migrations, and the heads (those no other revision
+    follows), read from the migration files without loading Alembic (most of a read-only
+    command's start-up time)."""
+    known: set[str] = set()
+    followed: set[str] = set()
+    for path in sorted((MIGRATIONS / "versions").glob("*.py")):
+        for field, value in _REVISION.findall(path.read_text(encoding="utf-8")):
+            if field == "revision":
+                known.add(value)
+            elif value != "None":
+                followed.add(value)
+    return known, sorted(known - followed)
 
 
 def _sqlite_read_pragmas(dbapi_connection: Any, _record: Any) -> None:
