@@ -13,18 +13,16 @@ import contextlib
 import logging
 import random
 import signal
-from collections.abc import Callable
 from datetime import UTC, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import httpx
 from sqlalchemy.engine import make_url
 
 from bot.chat import Deferred, Destination, Service
 from bot.chat.console import ConsoleDestination
 from bot.feeds import load_feeds
-from bot.fetch import SharedClient, make_client
+from bot.fetch import ClientFactory, SharedClient, make_client
 from bot.models import CycleSummary, FeedSpec
 from bot.outbox import OUTBOX_LEASE, Outbox
 from bot.pipeline import DB_UNAVAILABLE, Pipeline
@@ -45,7 +43,7 @@ STOP_GRACE = 10.0  # seconds a stopped cycle gets to wind down before it is cut 
 class App:
     def __init__(self, pipeline: Pipeline, feeds: list[FeedSpec], destinations: list[Destination],
                  *, concurrency: int = 10, tick_seconds: float = 30.0,
-                 client_factory: Callable[[], httpx.AsyncClient] = make_client,
+                 client_factory: ClientFactory = make_client,
                  policy: PollPolicy | None = None, feeds_file: str | Path | None = None,
                  rng: random.Random | None = None, worker_id: str | None = None,
                  serve_commands: bool = True, feed_lease: timedelta = FEED_LEASE,
@@ -105,7 +103,7 @@ class App:
         A database that is locked or unreachable ends the cycle early; the next tick resumes
         where it stopped."""
         summary = CycleSummary()
-        self._cycle = asyncio.current_task()  # type: ignore[assignment]
+        self._cycle = asyncio.current_task()
         try:
             await self.poller.poll(force, summary)
             summary.delivered = await self.outbox.deliver_once()
@@ -159,7 +157,7 @@ class App:
         services = [d for d in self.destinations.values() if hasattr(d, "start")]
         log.info("starting: %s", self.describe())
         for service in services if self.serve_commands else []:
-            await service.start()  # type: ignore[attr-defined]
+            await service.start()
         scheduler = AsyncIOScheduler(timezone=UTC)
         for job, name in ((self.poll_once, "poll"), (self.deliver_tick, "deliver")):
             scheduler.add_job(job, "interval", seconds=self.tick_seconds,

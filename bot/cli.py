@@ -16,7 +16,7 @@ from bot.cli_common import existing_store, plural, print_json, read_text_file
 from bot.errors import BotError, ConfigError
 from bot.feeds import load_feeds
 from bot.logsetup import configure_logging
-from bot.models import Item
+from bot.models import CycleSummary, Item
 from bot.queries import Queries
 from bot.render import (
     AlertView,
@@ -93,8 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"shiftwatch {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def add(name: str, help_: str, key: str | None = None, parent: argparse._SubParsersAction | None
-            = None, db: str = DB_HELP) -> argparse.ArgumentParser:
+    def add(name: str, help_: str, key: str | None = None,
+            parent: argparse._SubParsersAction[argparse.ArgumentParser] | None = None,
+            db: str = DB_HELP) -> argparse.ArgumentParser:
         common = commons.setdefault(db, _common(db))
         return (parent or sub).add_parser(
             name, help=help_, description=help_, parents=[common],
@@ -220,7 +221,7 @@ def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
 
     app = build_app(settings)
 
-    async def once():
+    async def once() -> CycleSummary:
         try:
             return await app.poll_once(force=True)
         finally:

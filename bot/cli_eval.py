@@ -6,6 +6,7 @@ import argparse
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from bot.errors import BotError
 from bot.evaluate import (
@@ -27,6 +28,9 @@ from bot.rules import load_rules
 from bot.settings import Settings
 from bot.store import Store
 
+if TYPE_CHECKING:
+    from bot.evaluate import SentenceFacts
+
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from bot.explain import explain_sentence_for, sentence_facts
@@ -43,7 +47,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     extractor = Extractor(rules)  # compiled once for every explanation below
     by_guid = {i.guid: i for i in items}
     statements: list[Statement] = []
-    shift_records: list[dict] = []
+    shift_records: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="shiftwatch-eval-") as tmp:
         store = Store(str(Path(tmp) / "eval.db"))
         try:
@@ -61,7 +65,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     if not args.summary and not sealed:
         traces: dict[str, list[SentenceTrace]] = {}
 
-        def probe(guid: str, evidence: str):
+        def probe(guid: str, evidence: str) -> SentenceFacts | None:
             item = by_guid.get(guid)
             if item is None:
                 return None

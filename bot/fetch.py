@@ -205,6 +205,11 @@ def make_client(*, concurrency: int = 20, public_only: bool = False,
     return client
 
 
+# What a cycle gets its HTTP client from: `make_client` (a new client, closed after the cycle) or
+# a `SharedClient` (one lent to every cycle)
+ClientFactory = Callable[[], contextlib.AbstractAsyncContextManager[httpx.AsyncClient]]
+
+
 class SharedClient:
     """One AsyncClient for the life of the event loop, lent to each cycle (`async with
     shared() as client`) without being closed, so keep-alive connections outlive a tick.

@@ -100,7 +100,7 @@ def with_article(item: Item, article: Article) -> Item:
 
 async def fetch_article(client: httpx.AsyncClient, url: str, *, max_bytes: int = MAX_BYTES,
                         deadline: float = DEADLINE,
-                        slot: contextlib.AbstractAsyncContextManager | None = None) -> Article:
+                        slot: contextlib.AbstractAsyncContextManager[Any] | None = None) -> Article:
     """The page at `url` and its main text. `slot` (a host's politeness limit) is held while
     fetching only. The text is extracted on the calling event loop, so call this from one that
     may wait on CPU work (the polling thread's: bot/poller.py)."""

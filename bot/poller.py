@@ -18,7 +18,7 @@ import logging
 import os
 import random
 import socket
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -27,7 +27,7 @@ import httpx
 
 from bot.errors import BotError, FetchError
 from bot.feeds import load_feeds
-from bot.fetch import fetch, host_of, local_path, make_client
+from bot.fetch import ClientFactory, fetch, host_of, local_path, make_client
 from bot.fulltext import with_full_texts
 from bot.models import CycleSummary, FeedSpec
 from bot.parse import parse_feed
@@ -68,7 +68,7 @@ class Poller:
     """The feeds of one process and the polling thread that works through them."""
 
     def __init__(self, pipeline: Pipeline, feeds: list[FeedSpec], *, worker_id: str,
-                 concurrency: int = 10, client_factory: Callable[[], httpx.AsyncClient] = make_client,
+                 concurrency: int = 10, client_factory: ClientFactory = make_client,
                  policy: PollPolicy | None = None, feeds_file: str | Path | None = None,
                  rng: random.Random | None = None, feed_lease: timedelta = FEED_LEASE,
                  allow_private_links: bool = False,
@@ -116,7 +116,8 @@ class Poller:
         notices, self.notices = self.notices, []
         return notices
 
-    def in_thread(self, step: Callable[..., Awaitable[T]], *args: Any) -> concurrent.futures.Future[T]:
+    def in_thread(self, step: Callable[..., Coroutine[Any, Any, T]], *args: Any
+                  ) -> concurrent.futures.Future[T]:
         """Run `step(*args)` on the polling thread's event loop. With a shared client (one
         whose keep-alive connections outlive a cycle) the loop is kept for the next cycle;
         otherwise nothing needs it after this one."""
@@ -338,7 +339,7 @@ class Poller:
             self.notices.append(f"Feed failing: {spec.name} ({spec.url}) failed {failures} checks "
                                  f"in a row: {error}. Retrying with backoff.")
 
-    def _host_limit(self, url: str) -> contextlib.AbstractAsyncContextManager:
+    def _host_limit(self, url: str) -> contextlib.AbstractAsyncContextManager[Any]:
         host = host_of(url)
         if not host:
             return contextlib.nullcontext()

@@ -48,7 +48,8 @@ class Queries:
     understood (a typo is reported before a missing database), and closed by `close()`."""
 
     def __init__(self, store: Store | Callable[[], Store], rules: RuleSet):
-        self._store, self._opened = (store, None) if isinstance(store, Store) else (None, store)
+        self._store: Store | None = store if isinstance(store, Store) else None
+        self._opened: Callable[[], Store] | None = None if isinstance(store, Store) else store
         self.rules = rules
 
     @property

@@ -33,10 +33,10 @@ def read_items(paths: Sequence[str]) -> list[Item]:
     items: list[Item] = []
     for f in files:
         try:
-            raw = f.read_bytes()
+            body = f.read_bytes()
         except OSError as exc:
             raise BotError(f"{f}: {exc.strerror or exc}") from None
-        parsed = parse_feed(raw, str(f), now=now)
+        parsed = parse_feed(body, str(f), now=now)
         if parsed.problem:
             raise BotError(f"{f}: {parsed.problem}")
         items.extend(parsed.items)

@@ -232,9 +232,9 @@ class SlackService:
                 return "Unsubscribed: no more alerts in this channel."
             return "This channel was not subscribed."
         if word == "list":
-            filters = self.queries.subscription(self.prefix, channel)
-            if filters is not None:
-                return f"This channel is subscribed to: {filters_slack(filters, 'everything')}."
+            current = self.queries.subscription(self.prefix, channel)
+            if current is not None:
+                return f"This channel is subscribed to: {filters_slack(current, 'everything')}."
             return "This channel is not subscribed. Try `/shiftwatch subscribe`."
         if word == "topics":
             return topics_slack(self.queries.topics())

@@ -19,7 +19,7 @@ import asyncio
 import importlib.util
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -65,7 +65,9 @@ NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 # Telegram's user for "anonymous group admin" messages (sent on behalf of the group itself).
 GROUP_ANONYMOUS_BOT = 1087968824
 
-Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
+# the Application as built here: the default context, bot and data types
+App = Application[Any, Any, Any, Any, Any, Any]
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 
 
 class TelegramService:
@@ -93,7 +95,7 @@ class TelegramService:
         self.webhook_url = settings.telegram_webhook_url
         self.webhook_port = settings.telegram_webhook_port
         self.webhook_secret = settings.telegram_webhook_secret
-        self._app: Application | None = None
+        self._app: App | None = None
         self._bot: Bot | None = None  # for send() when the Application is not running
         self._bot_lock = asyncio.Lock()
         self._last_sent: dict[str, float] = {}
@@ -105,7 +107,7 @@ class TelegramService:
         return HTTPXRequest(connect_timeout=5.0, read_timeout=read_timeout, write_timeout=10.0,
                             pool_timeout=5.0, connection_pool_size=8)
 
-    def build_application(self) -> Application:
+    def build_application(self) -> App:
         app = (ApplicationBuilder().token(self.token).base_url(self.base_url)
                .request(self._request())
                .get_updates_request(self._request(read_timeout=self.poll_timeout + 10.0))
@@ -173,7 +175,8 @@ class TelegramService:
 
     async def _sender(self) -> Bot:
         if self._app is not None:
-            return self._app.bot
+            running: Bot = self._app.bot
+            return running
         async with self._bot_lock:
             if self._bot is None:
                 bot = Bot(self.token, base_url=self.base_url, request=self._request())

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, Update, bindparam, select, update
+from sqlalchemy import BindParameter, Connection, RowMapping, Update, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.store.base import Tables, utc
@@ -139,7 +139,7 @@ class FeedsTable(Tables):
 def _claim_query(force: bool, by_url: bool) -> Update:
     """`claim_due_feeds`' statement, built once per shape (a claim costs about as much as the
     304 it leads to, so building it every time counted)."""
-    now = bindparam("now")
+    now: BindParameter[datetime] = bindparam("now")
     cond = ~feeds.c.disabled & (feeds.c.lease_until.is_(None) | (feeds.c.lease_until <= now))
     if not force:
         cond &= feeds.c.next_check_at.is_(None) | (feeds.c.next_check_at <= now)

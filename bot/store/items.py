@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, bindparam, case, func, select, update
+from sqlalchemy import ColumnElement, Connection, CursorResult, Select, bindparam, case, func, select, update
 
 from bot.models import Item, Statement
 from bot.store.base import Tables, utc
@@ -95,7 +95,7 @@ class ItemsTable(Tables):
         result = conn.execute(items.insert(), dict(
             feed_url=feed_url, guid=guid, url=url, title=title, published=published, seen_at=now,
             fingerprint=fingerprint, duplicate_of=duplicate_of))
-        return int(result.inserted_primary_key[0])
+        return _new_id(result)
 
     def fingerprints(self, conn: Connection, *, published_from: datetime | None = None,
                      after_id: int | None = None, ids: Collection[int] | None = None
@@ -174,7 +174,7 @@ class ItemsTable(Tables):
                 confidence=s.confidence, evidence=s.evidence, evidence_key=key,
                 attribution=s.attribution, provisional=s.provisional, quote_key=qkey,
                 repeat_of=repeat_of))
-            out.append(Stored(s, int(result.inserted_primary_key[0]), repeat_of))
+            out.append(Stored(s, _new_id(result), repeat_of))
         return out
 
     def history(self, actor_id: str, topic: str | None = None, limit: int | None = 200, *,
@@ -228,6 +228,12 @@ class ItemsTable(Tables):
         return sorted(out, key=lambda a: (-a["statements"], a["name"]))
 
 
+def _new_id(result: CursorResult[Any]) -> int:
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
 def _history_filter(actor_id: str, topic: str | None, since: date | None) -> ColumnElement[bool]:
     cond = (statements.c.actor_id == actor_id) & statements.c.repeat_of.is_(None)
     if topic:
@@ -240,7 +246,7 @@ def _history_filter(actor_id: str, topic: str | None, since: date | None) -> Col
 
 
 @lru_cache(maxsize=4)
-def _seen_query(permalink_guid: bool, article_url: bool) -> Select:
+def _seen_query(permalink_guid: bool, article_url: bool) -> Select[tuple[int]]:
     """`item_seen`'s query, built once per shape: building it per item cost more than running it."""
     seen = (items.c.feed_url == bindparam("feed_url")) & (items.c.guid == bindparam("guid"))
     if permalink_guid:

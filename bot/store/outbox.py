@@ -59,7 +59,7 @@ class OutboxTable(Tables):
                  .values(claimed_by=worker, claimed_until=now + lease)
                  .returning(outbox.c.id, outbox.c.shift_id, outbox.c.destination, outbox.c.attempts))
         with self.begin() as conn:
-            return sorted(OutboxRow(*r) for r in conn.execute(claim))
+            return sorted((OutboxRow(*r) for r in conn.execute(claim)), key=lambda row: row.id)
 
     def lease_owners(self) -> set[str]:
         """Every worker holding a feed or an outbox row, expired or not."""

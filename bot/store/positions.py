@@ -81,7 +81,9 @@ class PositionsTable(ItemsTable):
                     confirmed_at=now if status == "confirmed" else None))
         except IntegrityError:
             return None
-        return int(result.inserted_primary_key[0])
+        key = result.inserted_primary_key
+        assert key is not None
+        return int(key[0])
 
     def unconfirmed_shift(self, conn: Connection, actor_id: str, topic: str
                           ) -> HeldShift | None:
