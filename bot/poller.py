@@ -4,9 +4,7 @@ Polling runs in a thread of its own, on an event loop of its own, with the CPU-b
 inline: the main loop (chat commands, /healthz, delivery) never waits on a long feed. With
 fetches on one thread and parsing on another, the two handed the GIL to each other on every
 network event, a fifth of the cycle's CPU (bench/). Items are processed one at a time there.
-
-Every process leases the feeds it polls, alone or one of many: workers sharing a database share
-the feeds, and each due feed is polled by one of them.
+Each process leases the feeds it polls: workers sharing a database poll each due feed once.
 """
 
 from __future__ import annotations

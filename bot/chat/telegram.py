@@ -65,7 +65,6 @@ NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 # Telegram's user for "anonymous group admin" messages (sent on behalf of the group itself).
 GROUP_ANONYMOUS_BOT = 1087968824
 
-# the Application as built here: the default context, bot and data types
 App = Application[Any, Any, Any, Any, Any, Any]
 Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 
