@@ -9,6 +9,7 @@ and sent by the worker that claimed it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
@@ -54,7 +55,13 @@ class Outbox:
         sent by the one that claimed it. Rows for destinations this process does not have
         stay queued for one that does. The number sent."""
         async with self._lock:
-            return await self._deliver()
+            try:
+                return await self._deliver()
+            finally:
+                # a row claimed and left unmarked (the database went away mid-send) is the
+                # next pass's again rather than after its lease
+                with contextlib.suppress(*DB_UNAVAILABLE):
+                    self.store.release_outbox_claims(self.worker_id)
 
     async def _deliver(self) -> int:
         delivered = 0

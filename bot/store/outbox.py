@@ -78,6 +78,13 @@ class OutboxTable(Tables):
                                               & outbox.c.claimed_until.is_not(None))
                          .values(claimed_by=None, claimed_until=None))
 
+    def release_outbox_claims(self, worker: str) -> None:
+        """Give back the rows `worker` claimed and did not mark (a delivery cut short)."""
+        with self.begin() as conn:
+            conn.execute(update(outbox).where((outbox.c.claimed_by == worker)
+                                              & outbox.c.claimed_until.is_not(None))
+                         .values(claimed_by=None, claimed_until=None))
+
     def mark_sent(self, row_id: int, now: datetime) -> None:
         # claimed_by stays: it says which worker delivered the row
         with self.begin() as conn:
