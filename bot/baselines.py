@@ -7,17 +7,27 @@ statement that differs from it is a shift.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.errors import ConfigError, Problem
 from bot.yamlfile import YamlDoc, load_yaml, validate
 
-if TYPE_CHECKING:
-    from bot.rules import RuleSet
+
+class _Rules(Protocol):
+    """What a baseline is checked against (bot.rules.RuleSet, which imports this module)."""
+
+    @property
+    def actors(self) -> Mapping[str, Any]: ...
+
+    @property
+    def topics(self) -> Mapping[str, Any]: ...
+
+    def labels_for(self, topic: str) -> tuple[str, ...]: ...
 
 FILE_NAME = "baselines.yaml"
 
@@ -51,7 +61,7 @@ class _BaselinesFile(BaseModel):
     baselines: list[_BaselineIn] = Field(default_factory=list)
 
 
-def load_baselines(rules_dir: str | Path, rules: RuleSet) -> tuple[Baseline, ...]:
+def load_baselines(rules_dir: str | Path, rules: _Rules) -> tuple[Baseline, ...]:
     """The baselines of `rules_dir` (none when it has no baselines.yaml)."""
     path = Path(rules_dir) / FILE_NAME
     if not path.is_file():
@@ -59,7 +69,7 @@ def load_baselines(rules_dir: str | Path, rules: RuleSet) -> tuple[Baseline, ...
     return check_baselines(load_yaml(path), rules)
 
 
-def check_baselines(doc: YamlDoc, rules: RuleSet) -> tuple[Baseline, ...]:
+def check_baselines(doc: YamlDoc, rules: _Rules) -> tuple[Baseline, ...]:
     data = validate(doc, _BaselinesFile)
     problems: list[Problem] = []
     out: list[Baseline] = []

@@ -4,49 +4,33 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import difflib
-import json
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
+from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from bot import __version__
-from bot.app import App, Pipeline, utcnow
-from bot.chat.console import ConsoleDestination
+from bot.cli_common import existing_store, plural, print_json
 from bot.errors import BotError, ConfigError
-from bot.evaluate import (
-    Causes,
-    Score,
-    cause_table,
-    classify,
-    score_shifts,
-    score_statements,
-    shift_key,
-    statement_key,
-    summary_line,
-    topic_table,
-)
-from bot.feeds import load_feeds
-from bot.fetch import SharedClient, make_client
-from bot.gold import Gold, check_guids, load_gold
-from bot.governments import previous_government_lines
 from bot.logsetup import configure_logging
-from bot.lookup import country_display, resolve_actor, resolve_country, resolve_topic
-from bot.models import Item, Statement
-from bot.parse import parse_feed
-from bot.render import AlertView, position_json, position_line, shift_json, statement_json
-from bot.rules import RuleSet, load_rules
-from bot.schedule import PollPolicy
+from bot.models import CycleSummary
+from bot.queries import Queries
+from bot.render import (
+    AlertView,
+    history_cut,
+    history_json,
+    history_text,
+    position_json,
+    positions_text,
+    shift_json,
+    statement_json,
+)
+from bot.rules import load_rules
 from bot.settings import Settings
-from bot.store import MissingDatabase, Store
+from bot.store import Store
 from bot.views_cli import VIEW_COMMANDS, VIEW_EXAMPLES, add_view_commands
-
-if TYPE_CHECKING:
-    from bot.ops import OpsServer
 
 FEED_SUFFIXES = (".xml", ".rss", ".atom", ".feed")
 SIGPIPE_STATUS = 128 + 13  # what a shell reports for a process that SIGPIPE stopped
@@ -110,8 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"shiftwatch {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def add(name: str, help_: str, key: str | None = None, parent: argparse._SubParsersAction | None
-            = None, db: str = DB_HELP) -> argparse.ArgumentParser:
+    def add(name: str, help_: str, key: str | None = None,
+            parent: argparse._SubParsersAction[argparse.ArgumentParser] | None = None,
+            db: str = DB_HELP) -> argparse.ArgumentParser:
         common = commons.setdefault(db, _common(db))
         return (parent or sub).add_parser(
             name, help=help_, description=help_, parents=[common],
@@ -223,89 +208,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return SIGPIPE_STATUS
 
 
-# ---------------------------------------------------------------------- output and inputs
-
-def plural(n: int, word: str, many: str | None = None) -> str:
-    """`1 shift`, `2 shifts`; `many` for a word that does not just take an s."""
-    return f"{n} {word if n == 1 else many or word + 's'}"
-
-
-def print_json(value: object, *, lines: bool = False) -> None:
-    """Every JSON the commands print, escaped alike: non-ASCII text as itself. `lines`: one
-    compact object per line (a stream); otherwise indented."""
-    print(json.dumps(value, ensure_ascii=False, indent=None if lines else 2))
-
-
-def existing_store(settings: Settings, *, readonly: bool = True) -> Store:
-    """The database a command reads (or, with readonly=False, changes): never created here, so
-    a mistyped --db is an error rather than a new empty database."""
-    try:
-        return Store.open_existing(settings.db_url, readonly=readonly)
-    except MissingDatabase as exc:
-        raise BotError(f"{exc} (run `shiftwatch run` or `poll --once` first, or pass --db)"
-                       ) from None
-
-
-def read_text_file(path: str, what: str) -> str:
-    """A text file named on the command line; any reason it cannot be read is one line."""
-    try:
-        return Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise BotError(f"{what} {path}: no such file") from None
-    except IsADirectoryError:
-        raise BotError(f"{what} {path}: is a folder, not a file") from None
-    except UnicodeDecodeError as exc:
-        raise BotError(f"{what} {path}: not UTF-8 text (byte {exc.start})") from None
-    except OSError as exc:
-        raise BotError(f"{what} {path}: {exc.strerror or exc}") from None
-
-
 # ---------------------------------------------------------------------- commands
 
-def _live_app(settings: Settings, *, worker: bool = False, serve_http: bool = False) -> App:
-    rules = load_rules(settings.rules_dir)
-    feeds = load_feeds(settings.feeds_file)
-    store = Store(settings.db_url)
-    destinations: list = [ConsoleDestination(settings.alerts_file)]
-    if settings.telegram_token:
-        from bot.chat.telegram import TelegramService
-        destinations.append(TelegramService(settings, store, rules))
-    if settings.slack_token:
-        from bot.chat.slack import SlackService
-        destinations.append(SlackService(settings, store, rules))
-    # a new feed's backlog updates positions but raises no alert (replay is exempt)
-    pipeline = Pipeline(rules, store, platforms=[d.prefix for d in destinations],
-                        alert_max_age=settings.alert_max_age)
-    policy = PollPolicy(max_bytes=settings.fetch_max_bytes, deadline=settings.fetch_deadline,
-                        per_host=settings.fetch_per_host, max_failures=settings.feed_max_failures)
-    return App(pipeline, feeds, destinations,
-               concurrency=settings.fetch_concurrency, tick_seconds=settings.tick_seconds,
-               client_factory=SharedClient(lambda: make_client(concurrency=settings.fetch_concurrency)),
-               policy=policy, feeds_file=settings.feeds_file, serve_commands=not worker,
-               ops=_ops_server(settings, store) if serve_http else None,
-               allow_private_links=settings.allow_private_links)
-
-
-def _ops_server(settings: Settings, store: Store) -> OpsServer | None:
-    """/healthz, /readyz and /metrics when SHIFTWATCH_HTTP_PORT is set."""
-    if settings.http_port is None:
-        return None
-    from bot.metrics import Metrics  # aiohttp and prometheus_client: only when serving
-    from bot.ops import OpsServer
-
-    return OpsServer(store, Metrics(store), host=settings.http_host, port=settings.http_port)
-
-
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    app = _live_app(settings, worker=args.worker, serve_http=True)
+    from bot.app import build_app  # the pipeline, polling and delivery: for these two only
+
+    app = build_app(settings, worker=args.worker, serve_http=True)
     asyncio.run(app.run())
     return 0
 
 
 def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
-    app = _live_app(settings)
+    from bot.app import build_app
 
-    async def once():
+    app = build_app(settings)
+
+    async def once() -> CycleSummary:
         try:
             return await app.poll_once(force=True)
         finally:
@@ -318,46 +236,13 @@ def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def read_items(paths: Sequence[str]) -> list[Item]:
-    """Items of local feed files (folders: every feed file inside), oldest first."""
-    files: list[Path] = []
-    for raw in paths:
-        p = Path(raw)
-        if p.is_dir():
-            files.extend(sorted(f for f in p.iterdir() if f.suffix.lower() in FEED_SUFFIXES))
-        elif p.is_file():
-            files.append(p)
-        else:
-            raise BotError(f"{raw}: no such file or folder")
-    if not files:
-        raise BotError("no feed files found in " + ", ".join(paths))
-    now = datetime.now(UTC)
-    items: list[Item] = []
-    for f in files:
-        try:
-            raw = f.read_bytes()
-        except OSError as exc:
-            raise BotError(f"{f}: {exc.strerror or exc}") from None
-        parsed = parse_feed(raw, str(f), now=now)
-        if parsed.problem:
-            raise BotError(f"{f}: {parsed.problem}")
-        items.extend(parsed.items)
-    return sorted(items, key=lambda i: i.published)
-
-
-def replay(rules: RuleSet, store: Store, items: list[Item]):
-    """Process items as if live; yields (item, statements, shift records)."""
-    pipeline = Pipeline(rules, store, platforms=(), clock=utcnow)
-    for item in items:
-        outcome = pipeline.process(item)
-        yield item, outcome.statements, [store.shift_record(i) for i in outcome.shift_ids]
-
-
 def _replay_store(settings: Settings, args: argparse.Namespace, tmp: str) -> Store:
     return Store(args.db if args.db else str(Path(tmp) / "replay.db"))
 
 
 def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.replay import read_items, replay
+
     rules = load_rules(settings.rules_dir)
     items = read_items(args.paths)
     with tempfile.TemporaryDirectory(prefix="shiftwatch-replay-") as tmp:
@@ -393,61 +278,26 @@ def cmd_positions(args: argparse.Namespace, settings: Settings) -> int:
     if not args.country:
         raise BotError("usage: shiftwatch positions COUNTRY [--topic ID]  "
                        "(COUNTRY: FR, France or French; NATO, EU, UN)")
-    code = resolve_country(args.country, rules)
-    topic = resolve_topic(args.topic, rules)
-    with existing_store(settings) as store:
-        found = store.positions(country=code, topic=topic)
-        previous = [] if args.json else previous_government_lines(store, rules, code, topic)
+    with Queries(lambda: existing_store(settings), rules) as queries:
+        answer = queries.positions(args.country, args.topic)
     if args.json:
-        print_json([position_json(p) for p in found])
-    elif not found:
-        print(f"No positions recorded for {country_display(code, rules)} yet.")
+        print_json([position_json(p) for p in answer.positions])
     else:
-        for p in found:
-            print(position_line(p))
-    for line in previous:
-        print(line)
+        print(positions_text(answer))
     return 0
 
 
 def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
     rules = load_rules(settings.rules_dir)
-    actor = resolve_actor(args.actor, rules)
-    topic = resolve_topic(args.topic, rules)
-    with existing_store(settings) as store:
-        total = store.history_count(actor.id, topic, since=args.since)
-        rows = store.history(actor.id, topic, args.limit or None, since=args.since)
-    more = total - len(rows)
-    cut = f"{more} more; use --limit {total} (or --limit 0) to see every one"
+    with Queries(lambda: existing_store(settings), rules) as queries:
+        h = queries.history(args.actor, args.topic, limit=args.limit or None, since=args.since)
     if args.json:
-        print_json([history_json(r) for r in rows])
-        if more:
-            print(f"shiftwatch: {cut}", file=sys.stderr)  # stdout stays one JSON document
+        print_json([history_json(s) for s in h.statements])
+        if h.more:
+            print(f"shiftwatch: {history_cut(h)}", file=sys.stderr)  # stdout: one JSON document
         return 0
-    scope = ", ".join([f"{actor.name} ({actor.country})", f"on {topic}" if topic else "all topics",
-                       *([f"since {args.since}"] if args.since else [])])
-    if not rows:
-        print(f"{scope}: no statements recorded.")
-        return 0
-    shown = f", {len(rows)} shown" if more else ""
-    print(f"{scope}: {plural(total, 'statement')}{shown}, newest first")
-    for r in rows:
-        when = r["said_on"] or r["published"].date()
-        hist = " (recalled)" if r["historical"] else ""
-        print(f"{when} {r['topic']}: {r['stance']}{hist}\n  \"{r['evidence']}\"\n  "
-              f"{r['url'] or r['item_guid']}")
-    if more:
-        print(cut)
+    print(history_text(h))
     return 0
-
-
-def history_json(r: dict[str, Any]) -> dict[str, Any]:
-    return {"actor": r["actor_name"], "actor_id": r["actor_id"], "country": r["country"],
-            "topic": r["topic"], "stance": r["stance"], "historical": r["historical"],
-            "published": r["published"].isoformat(),
-            "said_on": r["said_on"].isoformat() if r["said_on"] else None,
-            "item": r["item_guid"], "url": r["url"], "confidence": r["confidence"],
-            "evidence": r["evidence"]}
 
 
 def cmd_actors(args: argparse.Namespace, settings: Settings) -> int:
@@ -486,212 +336,21 @@ def cmd_actors(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_rules(args: argparse.Namespace, settings: Settings) -> int:
-    if args.rules_command == "check":
-        return _rules_check(settings)
-    return _rules_explain(args, settings)
+    from bot.cli_rules import cmd_rules
 
-
-def _rules_check(settings: Settings) -> int:
-    problems = []
-    rules = None
-    try:
-        rules = load_rules(settings.rules_dir)
-    except ConfigError as exc:
-        problems.extend(exc.problems)
-    try:
-        feeds = load_feeds(settings.feeds_file)
-    except ConfigError as exc:
-        problems.extend(exc.problems)
-        feeds = []
-    if problems:
-        raise ConfigError(problems)
-    assert rules is not None
-    print(f"ok: {plural(len(rules.actors), 'actor')}, {plural(len(rules.topics), 'topic')}, "
-          f"{plural(len(rules.countries), 'country', 'countries')}, {plural(len(feeds), 'feed')}")
-    return 0
-
-
-def _rules_explain(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.explain import explain_item
-
-    rules = load_rules(settings.rules_dir)
-    if args.item:
-        if not args.feed_file:
-            raise BotError("--item needs --feed-file FILE")
-        matches = [i for i in read_items([args.feed_file]) if i.guid == args.item]
-        if not matches:
-            raise BotError(f"no item {args.item!r} in {args.feed_file}")
-        item = matches[0]
-    else:
-        text = read_text_file(args.file, "--file") if args.file else args.text
-        if not text:
-            raise BotError('give the text to explain: shiftwatch rules explain "TEXT" (or --file)')
-        try:
-            day = date.fromisoformat(args.date) if args.date else datetime.now(UTC).date()
-        except ValueError:
-            raise BotError(f"--date {args.date!r} is not YYYY-MM-DD") from None
-        published = datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
-        item = Item("explain", "explain", "", "", text, published)
-    print(explain_item(rules, item))
-    return 0
+    return cmd_rules(args, settings)
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.explain import explain_sentence_for, sentence_facts
-    from bot.extract import Extractor, SentenceTrace
+    from bot.cli_eval import cmd_eval  # the gold and scoring modules: for this command only
 
-    rules = load_rules(settings.rules_dir)
-    gold = load_gold(args.gold, args.shifts, labels=rules.stances.labels, topics=rules.topics)
-    items = read_items(args.paths)
-    check_guids(gold, args.gold, {i.guid for i in items})
-    if args.split and args.split not in gold.splits():
-        raise BotError(f"{args.gold}: no item has split {args.split!r} "
-                       f"(splits: {', '.join(sorted(gold.splits())) or 'none'})")
-    guids = gold.guids(args.split) if args.split else None
-    extractor = Extractor(rules)  # compiled once for every explanation below
-    by_guid = {i.guid: i for i in items}
-    statements: list[Statement] = []
-    shift_records: list[dict] = []
-    with tempfile.TemporaryDirectory(prefix="shiftwatch-eval-") as tmp:
-        store = Store(str(Path(tmp) / "eval.db"))
-        try:
-            for _item, found, records in replay(rules, store, items):
-                statements += found
-                shift_records += records
-        finally:
-            store.close()
-    system_statements = [(statement_key(s), s) for s in statements]
-    system_shifts = [(shift_key(r), r) for r in shift_records]
-    st = score_statements(gold, system_statements, guids=guids)
-    sh = score_shifts(gold, system_shifts, guids=guids)
-    # The test split is sealed: its figures are printed, never its items or misses.
-    sealed = args.split == "test"
-    if not args.summary and not sealed:
-        traces: dict[str, list[SentenceTrace]] = {}
-
-        def probe(guid: str, evidence: str):
-            item = by_guid.get(guid)
-            if item is None:
-                return None
-            if guid not in traces:
-                traces[guid] = extractor.trace(item)
-            return sentence_facts(extractor, item, evidence, traces[guid])
-
-        causes = classify(gold, statements, shift_records, probe, guids)
-        _print_misses(st, sh, gold, by_guid, causes, lambda item, evidence: explain_sentence_for(
-            extractor, item, evidence))
-        print(f"\ncauses{f' ({args.split} split)' if args.split else ''}:")
-        print("\n".join(cause_table(causes, rules.stances.labels)))
-    if sealed and not args.summary:
-        print("test split: figures only (its items and misses are not for reading)")
-    if len(gold.topics) > 1 or args.split:
-        print(f"\nby topic{f' ({args.split} split)' if args.split else ''}:")
-        print("\n".join(topic_table(gold, system_statements, system_shifts, guids)))
-    print(summary_line(st, sh))
-    return 0
-
-
-def _print_misses(st: Score, sh: Score, gold: Gold, by_guid: dict[str, Item], causes: Causes,
-                  explain: Callable[[Item, str], str]) -> None:
-    for key in st.misses:
-        guid, actor, topic, stance = key
-        evidence = gold.evidence.get(key, "")
-        print(f"MISS statement {guid} {actor} {topic} {stance}: \"{evidence}\"  [{causes.of_miss[key]}]")
-        if guid in by_guid and evidence:
-            print(explain(by_guid[guid], evidence))
-    for key, s in st.false_alarms:
-        guid, _, topic, stance = key
-        print(f"FALSE statement {guid} {s.actor_name} {topic} {stance}: \"{s.evidence}\"  "
-              f"[{causes.of_false[key]}]")
-        if guid in by_guid:
-            print(explain(by_guid[guid], s.evidence))
-    for actor, topic, to, guid in sh.misses:
-        print(f"MISS shift {guid} {actor} {topic} -> {to}")
-    for (_actor, topic, to, guid), r in sh.false_alarms:
-        print(f"FALSE shift {guid} {r['actor_name']} {topic} {r['from_stance']} -> {to}: "
-              f"\"{r['evidence']}\"")
+    return cmd_eval(args, settings)
 
 
 def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
-    store = existing_store(settings, readonly=args.action == "list")
-    try:
-        rows = {r["url"]: r for r in store.all_feeds()}
-        readable = True
-        try:
-            listed = load_feeds(settings.feeds_file)
-        except BotError as exc:
-            if args.action == "list" and not rows:
-                raise  # nothing to show but the file's problem
-            # the database still knows every feed it has polled
-            print(f"shiftwatch: {settings.feeds_file} not read, showing the database only:\n{exc}",
-                  file=sys.stderr)
-            listed, readable = [], False
-        if args.action == "enable":
-            return _enable_feed(store, args.url, rows, [f.url for f in listed])
-        names = {f.url: f.name for f in listed}
-        report = [feed_status(rows.get(url) or {"url": url}, names.get(url))
-                  for url in dict.fromkeys([*names, *rows])]
-    finally:
-        store.close()
-    if args.json:
-        print_json(report)
-        return 0
-    if not report:
-        print(f"No feeds: {settings.feeds_file} lists none and none were polled yet.")
-    for r in report:
-        extra = "" if r["listed"] or not readable else "  (no longer in the feeds file)"
-        print(f"{r['status']:<8} {r['url']}{extra}\n"
-              f"         last success {r['last_success_at'] or 'never'}, next check "
-              f"{r['next_check_at'] or '-'}, {plural(r['items_seen'], 'item')} seen, "
-              f"{plural(r['failures'], 'failure')}")
-        if r["disabled_reason"]:
-            print(f"         disabled {r['disabled_at']}: {r['disabled_reason']}")
-        elif r["last_error"]:
-            print(f"         last error: {r['last_error']}")
-    return 0
+    from bot.cli_feeds import cmd_feeds
 
-
-def feed_status(row: dict, name: str | None) -> dict:
-    """One feed's line of `shiftwatch feeds`, as JSON-ready values."""
-    def when(key: str) -> str | None:
-        value = row.get(key)
-        return value.isoformat(timespec="seconds") if value else None
-
-    if row.get("disabled"):
-        status = "disabled"
-    elif row.get("failures"):
-        status = "failing"
-    elif row.get("last_success_at"):
-        status = "ok"
-    else:
-        status = "new"
-    return {"url": row["url"], "name": name or row.get("name") or row["url"], "status": status,
-            "listed": name is not None, "last_success_at": when("last_success_at"),
-            "last_checked_at": when("last_checked_at"), "next_check_at": when("next_check_at"),
-            "last_error": row.get("last_error"), "failures": row.get("failures") or 0,
-            "items_seen": row.get("items_seen") or 0, "disabled_at": when("disabled_at"),
-            "disabled_reason": row.get("disabled_reason")}
-
-
-def _enable_feed(store: Store, url: str | None, rows: dict, listed: list[str]) -> int:
-    if not url:
-        raise BotError("usage: shiftwatch feeds enable URL  (the URL as `shiftwatch feeds` shows it)")
-    url = url.strip()
-    if url not in rows:
-        if url in listed:
-            print(f"{url} has not been polled yet; it is not disabled.")
-            return 0
-        known = list(dict.fromkeys([*rows, *listed]))
-        close = difflib.get_close_matches(url, known, n=3, cutoff=0.5)
-        hint = ("; did you mean " + " or ".join(close) + "?") if close else \
-            ("; known feeds: " + ", ".join(known[:5]) if known else "; no feed is known yet")
-        raise BotError(f"unknown feed {url!r}{hint}")
-    if not rows[url]["disabled"]:
-        print(f"{url} is not disabled (status: {feed_status(rows[url], None)['status']}).")
-        return 0
-    store.enable_feed(url)
-    print(f"enabled {url}: it will be checked at the next tick.")
-    return 0
+    return cmd_feeds(args, settings)
 
 
 COMMANDS = {

@@ -40,7 +40,25 @@ class ConfigError(BotError):
 
 
 class FetchError(BotError):
-    """A feed could not be fetched or parsed; the feed is retried later."""
+    """A feed or a page could not be fetched; the message is fit for `feeds.last_error`.
+
+    `retry_after`: the server's own wait hint in seconds; `status`: its HTTP status, None when
+    it never answered (a network problem rather than the feed's)."""
+
+    def __init__(self, message: str, retry_after: float | None = None, status: int | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.status = status
+
+    @property
+    def gone(self) -> bool:
+        """HTTP 410: the publisher says the feed is gone for good."""
+        return self.status == 410
+
+
+class AddressRefused(FetchError):
+    """A connection not opened (`make_client(public_only=True)`): the host resolves to an
+    address that is not a public one."""
 
 
 class DeliveryError(BotError):

@@ -6,26 +6,32 @@ fetches the page with the feed fetcher (same User-Agent, redirect limit and size
 raises: a page that cannot be used comes back as a reason, and the item keeps its summary.
 
 A link is whatever the feed says, so its page is fetched by a client that connects to public
-addresses only (bot/fetch.py: `make_client(public_only=True)`, bot/app.py), unless the operator
+addresses only (bot/fetch.py: `make_client(public_only=True)`, bot/poller.py), unless the operator
 allows private ones (SHIFTWATCH_ALLOW_PRIVATE_LINKS=1).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import functools
+import logging
+from collections.abc import Callable
 from configparser import ConfigParser
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlparse
 
 import httpx
 
+from bot.errors import AddressRefused, FetchError
 from bot.extract.topics import TopicMatcher
-from bot.fetch import DEADLINE, MAX_BYTES, AddressRefused, FetchFailed, fetch
+from bot.fetch import DEADLINE, MAX_BYTES, fetch
 from bot.models import Item
 from bot.textnorm import fold_lower
 
+log = logging.getLogger(__name__)
 # RSS teasers run to a sentence or two; a feed that carries the story itself is well past this.
 SHORT_TEXT_CHARS = 500
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -94,16 +100,16 @@ def with_article(item: Item, article: Article) -> Item:
 
 async def fetch_article(client: httpx.AsyncClient, url: str, *, max_bytes: int = MAX_BYTES,
                         deadline: float = DEADLINE,
-                        slot: contextlib.AbstractAsyncContextManager | None = None) -> Article:
+                        slot: contextlib.AbstractAsyncContextManager[Any] | None = None) -> Article:
     """The page at `url` and its main text. `slot` (a host's politeness limit) is held while
     fetching only. The text is extracted on the calling event loop, so call this from one that
-    may wait on CPU work (the polling thread's: bot/app.py)."""
+    may wait on CPU work (the polling thread's: bot/poller.py)."""
     try:
         async with slot or contextlib.nullcontext():
             got = await fetch(client, url, max_bytes=max_bytes, deadline=deadline)
     except AddressRefused as exc:
         return Article(error=_short(f"{exc}; SHIFTWATCH_ALLOW_PRIVATE_LINKS=1 allows such links"))
-    except FetchFailed as exc:
+    except FetchError as exc:
         return Article(error=_short(f"fetch failed: {exc}"))
     if not got.body:
         return Article(error="fetch failed: empty body")
@@ -118,6 +124,29 @@ async def fetch_article(client: httpx.AsyncClient, url: str, *, max_bytes: int =
     if text is None:
         return Article(error="extraction failed: no main text found")
     return Article(text=text)
+
+
+async def with_full_texts(pages: httpx.AsyncClient, batch: list[Item], topics: TopicMatcher, *,
+                          always: bool, max_bytes: int, deadline: float,
+                          slot: Callable[[str], contextlib.AbstractAsyncContextManager[Any]]
+                          ) -> list[Item]:
+    """The items, those that only tease (or all, `always`) with their article's main text,
+    the pages fetched together, each under the politeness `slot` of its host. Give it unseen
+    items only, so that a page is fetched once; it is cached with the item."""
+    async def one(item: Item) -> Item:
+        article = await fetch_article(pages, item.url, max_bytes=max_bytes, deadline=deadline,
+                                      slot=slot(item.url))
+        if article.error:
+            log.warning("full text failed: feed_url=%s guid=%s url=%s error=%s",
+                        item.feed_url, item.guid, item.url, article.error)
+        return with_article(item, article)
+
+    wanted = [n for n, item in enumerate(batch) if wants_article(item, topics, always=always)]
+    got = await asyncio.gather(*(one(batch[n]) for n in wanted))
+    out = list(batch)
+    for n, item in zip(wanted, got, strict=True):
+        out[n] = item
+    return out
 
 
 @functools.cache

@@ -27,9 +27,9 @@ def country_names(rules: RuleSet) -> dict[str, str]:
             names[squash(common)] = c.alpha_2
     for code in ORGANISATIONS:
         names[squash(code)] = code
-    for c in rules.countries.values():
-        for n in (c.code, c.name, *c.names, *c.demonyms):
-            names[squash(n)] = c.code
+    for listed in rules.countries.values():
+        for n in (listed.code, listed.name, *listed.names, *listed.demonyms):
+            names[squash(n)] = listed.code
     return names
 
 

@@ -9,17 +9,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector
 
+from bot.models import CycleSummary
 from bot.store import Store, utc
-
-if TYPE_CHECKING:
-    from bot.app import CycleSummary
 
 log = logging.getLogger(__name__)
 
@@ -111,11 +109,11 @@ class FeedCollector(Collector):
             return
         up.add_metric([], 1)
         for row in rows:
-            url = row["url"]
-            if row.get("last_success_at") is not None:
-                last.add_metric([url], _timestamp(row["last_success_at"]))
-            failures.add_metric([url], float(row.get("failures") or 0))
-            disabled.add_metric([url], 1.0 if row.get("disabled") else 0.0)
+            url = row.url
+            if row.last_success_at is not None:
+                last.add_metric([url], _timestamp(row.last_success_at))
+            failures.add_metric([url], float(row.failures))
+            disabled.add_metric([url], 1.0 if row.disabled else 0.0)
         yield from (up, last, failures, disabled)
 
 

@@ -1,4 +1,4 @@
-"""Plain, frozen data shared by every stage of the pipeline.
+"""Plain data shared by every stage of the pipeline: frozen records, and the tally of a cycle.
 
 feed -> Item -> Statement -> Position -> Shift -> outbox -> destinations
 """
@@ -91,6 +91,20 @@ class Position:
 
 
 @dataclass(frozen=True)
+class HeldShift:
+    """A stored shift still waiting for a second source: the move, and the words that made it."""
+
+    id: int
+    from_stance: str
+    to_stance: str
+    published: datetime
+    evidence: str
+    url: str
+    item_guid: str
+    confidence: float
+
+
+@dataclass(frozen=True)
 class Shift:
     """A change of stance: the statement that moved it and the position it moved from."""
 
@@ -113,3 +127,36 @@ class Shift:
         twice (a restart, two copies of a story in two workers, a second source) is one shift."""
         s, p = self.statement, self.previous
         return f"{s.actor_id}|{s.topic}|{p.stance}>{s.stance}|{p.item_guid}|{p.since.isoformat()}"
+
+
+@dataclass
+class CycleSummary:
+    """What one polling cycle did, counted as it goes (logged, and fed to the metrics)."""
+
+    feeds: int = 0
+    not_modified: int = 0
+    failed: int = 0
+    unreachable: int = 0    # failed feeds whose server never answered (no HTTP status)
+    items: int = 0
+    new_items: int = 0
+    statements: int = 0
+    shifts: int = 0
+    too_old: int = 0        # shifts that raised no alert: older than SHIFTWATCH_ALERT_MAX_AGE
+    delivered: int = 0
+
+    @property
+    def idle(self) -> bool:
+        """No feed was due and nothing was delivered: most ticks of a running bot."""
+        return self.feeds == 0 and self.delivered == 0
+
+    def line(self) -> str:
+        too_old = (f" ({self.too_old} too old to alert: SHIFTWATCH_ALERT_MAX_AGE)"
+                   if self.too_old else "")
+        return (f"cycle: {_plural(self.feeds, 'feed')} ({self.not_modified} not modified,"
+                f" {self.failed} failed), {self.new_items} new of {_plural(self.items, 'item')},"
+                f" {_plural(self.statements, 'statement')}, {_plural(self.shifts, 'shift')}{too_old},"
+                f" {_plural(self.delivered, 'alert')} delivered")
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word if count == 1 else word + 's'}"

@@ -1,4 +1,4 @@
-"""Shift and position records -> console text, JSON, Telegram HTML, Slack mrkdwn. Pure.
+"""Shifts, positions and answers -> console text, JSON, Telegram HTML, Slack mrkdwn. Pure.
 
 All escaping lives here: every piece of text that comes from a feed or a rule is escaped for
 the format it goes into.
@@ -9,12 +9,19 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.shifts import magnitude_steps, magnitude_words
 
+if TYPE_CHECKING:
+    from bot.models import Statement
+    from bot.queries import History, Positions
+    from bot.rules import Topic
+
 MAX_COPIES_SHOWN = 8
 MAX_QUOTE_CHARS = 1000  # two quotes, escaped, and the rest stay under Telegram's 4096
+CHAT_QUOTE_CHARS = 800  # one quote in a Telegram /positions or /history answer
+SLACK_QUOTE_CHARS = 500  # the same in Slack
 
 
 @dataclass(frozen=True)
@@ -136,6 +143,11 @@ def clip(quote: str, limit: int = MAX_QUOTE_CHARS) -> str:
     return quote if len(quote) <= limit else quote[:limit - 1].rstrip() + "…"
 
 
+def telegram_escape(text: str) -> str:
+    """Plain text inside a Telegram HTML message."""
+    return html.escape(text)
+
+
 def shift_telegram_html(a: AlertView) -> str:
     e = html.escape
     link = f'<a href="{e(a.url, quote=True)}">source</a>' if a.url else e(a.item)
@@ -232,3 +244,142 @@ def statement_json(s: Any) -> dict[str, Any]:
             "country": s.country, "topic": s.topic, "stance": s.stance,
             "historical": s.historical, "confidence": s.confidence, "evidence": s.evidence,
             "said_on": iso(s.said_on), "attribution": s.attribution}
+
+
+# ---------------------------------------------------------------------- answers to questions
+
+def positions_text(answer: Positions) -> str:
+    """`shiftwatch positions`."""
+    lines = [position_line(p) for p in answer.positions] or [
+        f"No positions recorded for {answer.where} yet."]
+    return "\n".join([*lines, *answer.previous])
+
+
+def history_text(h: History) -> str:
+    """`shiftwatch history`: a heading, then each statement newest first."""
+    scope = ", ".join([f"{h.actor.name} ({h.actor.country})",
+                       f"on {h.topic}" if h.topic else "all topics",
+                       *([f"since {h.since}"] if h.since else [])])
+    if not h.statements:
+        return f"{scope}: no statements recorded."
+    shown = f", {len(h.statements)} shown" if h.more else ""
+    lines = [f"{scope}: {plural(h.total, 'statement')}{shown}, newest first"]
+    for s in h.statements:
+        when = s.said_on or s.published.date()
+        recalled = " (recalled)" if s.historical else ""
+        lines.append(f"{when} {s.topic}: {s.stance}{recalled}\n  \"{s.evidence}\"\n  "
+                     f"{s.url or s.item_guid}")
+    if h.more:
+        lines.append(history_cut(h))
+    return "\n".join(lines)
+
+
+def history_cut(h: History) -> str:
+    return f"{h.more} more; use --limit {h.total} (or --limit 0) to see every one"
+
+
+def history_json(s: Statement) -> dict[str, Any]:
+    return {"actor": s.actor_name, "actor_id": s.actor_id, "country": s.country,
+            "topic": s.topic, "stance": s.stance, "historical": s.historical,
+            "published": s.published.isoformat(), "said_on": iso(s.said_on),
+            "item": s.item_guid, "url": s.url, "confidence": s.confidence,
+            "evidence": s.evidence}
+
+
+def _html_source(url: str | None, guid: str | None) -> str:
+    if url and url.startswith(("http://", "https://")):
+        return f'<a href="{html.escape(url, quote=True)}">source</a>'
+    return html.escape(url or guid or "")
+
+
+def positions_telegram(answer: Positions) -> str:
+    e = html.escape
+    where = e(answer.where)
+    on = f" on <i>{e(answer.topic)}</i>" if answer.topic else ""
+    if not answer.positions:
+        return f"No positions recorded for {where}{on} yet."
+    blocks = [f"<b>Positions of {where}</b>{on}"]
+    for p in answer.positions:
+        blocks.append(
+            f"<b>{e(p.actor_name)}</b> on <i>{e(p.topic)}</i>: <b>{e(p.stance)}</b> since "
+            f"{p.since:%Y-%m-%d}{e(pending_note(p))}\n"
+            f"<blockquote>{e(clip(p.evidence, CHAT_QUOTE_CHARS))}</blockquote>\n"
+            f"{_html_source(p.url, p.item_guid)}")
+    blocks += [f"<i>{e(line)}</i>" for line in answer.previous]
+    return "\n\n".join(blocks)
+
+
+def history_telegram(h: History) -> str:
+    e = html.escape
+    on = f" on <i>{e(h.topic)}</i>" if h.topic else ""
+    name = e(h.actor.name)
+    if not h.statements:
+        return f"No statements recorded for {name}{on} yet."
+    blocks = [f"<b>{name}</b>{on}: latest {len(h.statements)} statements"]
+    for s in h.statements:
+        recalled = f" (recalling {s.said_on:%Y-%m-%d})" if s.historical and s.said_on else ""
+        blocks.append(
+            f"{s.published:%Y-%m-%d}{recalled} · <i>{e(s.topic)}</i>: <b>{e(s.stance)}</b>\n"
+            f"<blockquote>{e(clip(s.evidence, CHAT_QUOTE_CHARS))}</blockquote>\n"
+            f"{_html_source(s.url, s.item_guid)}")
+    return "\n\n".join(blocks)
+
+
+def topics_telegram(topics: list[Topic]) -> str:
+    return "\n".join(["<b>Topics tracked</b>", *(
+        f"• <code>{html.escape(t.id)}</code> — {html.escape(t.name)}" for t in topics)])
+
+
+def filters_telegram(filters: list[str]) -> str:
+    return ("every stance shift" if not filters else
+            ", ".join(f"<code>{html.escape(f)}</code>" for f in filters))
+
+
+def _slack_quote(text: str) -> str:
+    text = " ".join((text or "").split())
+    if len(text) > SLACK_QUOTE_CHARS:
+        text = text[:SLACK_QUOTE_CHARS - 1] + "…"
+    return slack_escape(text)
+
+
+def _slack_link(url: str, guid: str) -> str:
+    if url and url.startswith(("http://", "https://")):
+        return f"<{slack_escape(url)}|source>"
+    return slack_escape(url or guid or "")
+
+
+def positions_slack(answer: Positions) -> str:
+    e = slack_escape
+    where = e(answer.where)
+    about = f" on _{e(answer.topic)}_" if answer.topic else ""
+    if not answer.positions:
+        return f"No positions recorded for {where}{about} yet."
+    lines = [f"*Positions of {where}{about}*"]
+    for p in answer.positions:
+        lines.append(f"• *{e(p.actor_name)}* on _{e(p.topic)}_: *{e(p.stance)}* since "
+                     f"{p.since:%Y-%m-%d}{e(pending_note(p))}\n"
+                     f"> {_slack_quote(p.evidence)}\n{_slack_link(p.url, p.item_guid)}")
+    lines += [f"_{e(line)}_" for line in answer.previous]
+    return "\n".join(lines)
+
+
+def history_slack(h: History) -> str:
+    e = slack_escape
+    about = f" on _{e(h.topic)}_" if h.topic else ""
+    if not h.statements:
+        return f"No statements recorded for {e(h.actor.name)}{about} yet."
+    lines = [f"*Latest statements of {e(h.actor.name)}{about}*"]
+    for s in h.statements:
+        past = " (recalled)" if s.historical else ""
+        lines.append(f"• {s.published:%Y-%m-%d} _{e(s.topic)}_: *{e(s.stance)}*{past}\n"
+                     f"> {_slack_quote(s.evidence)}\n{_slack_link(s.url, s.item_guid)}")
+    return "\n".join(lines)
+
+
+def topics_slack(topics: list[Topic]) -> str:
+    return "*Tracked topics*\n" + "\n".join(
+        f"• `{slack_escape(t.id)}`: {slack_escape(t.name)}" for t in topics)
+
+
+def filters_slack(filters: list[str], none: str) -> str:
+    return ", ".join(f"`{slack_escape(f)}`" for f in filters) or none

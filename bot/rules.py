@@ -595,8 +595,10 @@ def _check_stances(data: StancesFile, report: _Reporter) -> StanceRules:
                              for c in data.cues),
                        data.alerting.confirm_threshold,
                        ConfidenceRules(
-                           attribution={**ATTRIBUTION_DEFAULTS, **data.confidence.attribution},
-                           evidence={**EVIDENCE_DEFAULTS, **data.confidence.evidence},
+                           attribution={**ATTRIBUTION_DEFAULTS,
+                                        **data.confidence.attribution},  # type: ignore[dict-item]
+                           evidence={**EVIDENCE_DEFAULTS,
+                                     **data.confidence.evidence},  # type: ignore[dict-item]
                            carried_topic=data.confidence.carried_topic,
                            hedge=data.confidence.hedge,
                            hedges=tuple(data.confidence.hedges)),

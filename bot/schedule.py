@@ -87,7 +87,7 @@ def _http_date(value: str) -> datetime | None:
     if not value:
         return None
     try:
-        when = parsedate_to_datetime(value)
+        when: datetime | None = parsedate_to_datetime(value)  # None from some Python versions
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if when is None:

@@ -41,6 +41,20 @@ class Settings:
     # /healthz, /readyz, /metrics of `run` (bot/ops.py): off unless a port is given
     http_port: int | None = None
     http_host: str = "127.0.0.1"
+    # Telegram (bot/chat/telegram.py): who may use the bot (empty: everyone); a webhook
+    # instead of long polling when its URL is set
+    telegram_allowed_chats: frozenset[int] = frozenset()
+    telegram_webhook_url: str | None = None
+    telegram_webhook_port: int = 8443
+    telegram_webhook_secret: str | None = None
+    # Slack (bot/chat/slack.py): HTTP mode verifies requests with the signing secret; an app
+    # token means Socket Mode instead. Empty allow-lists mean no limit.
+    slack_signing_secret: str = ""
+    slack_app_token: str | None = None
+    slack_host: str = "0.0.0.0"
+    slack_port: int = 3000
+    slack_allowed_teams: frozenset[str] = frozenset()
+    slack_allowed_channels: frozenset[str] = frozenset()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: str | None) -> Settings:
@@ -70,6 +84,16 @@ class Settings:
             slack_admin_channel=(env.get("SLACK_ADMIN_CHANNEL") or "").strip() or None,
             http_port=_port(env.get("SHIFTWATCH_HTTP_PORT", "")),
             http_host=(env.get("SHIFTWATCH_HTTP_HOST") or "").strip() or "127.0.0.1",
+            telegram_allowed_chats=_chat_ids(env.get("TELEGRAM_ALLOWED_CHATS", "")),
+            telegram_webhook_url=(env.get("TELEGRAM_WEBHOOK_URL") or "").strip() or None,
+            telegram_webhook_port=_port_number(env, "TELEGRAM_WEBHOOK_PORT", 8443),
+            telegram_webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET") or None,
+            slack_signing_secret=env.get("SLACK_SIGNING_SECRET") or "",
+            slack_app_token=env.get("SLACK_APP_TOKEN") or None,
+            slack_host=env.get("SLACK_HOST") or "0.0.0.0",
+            slack_port=_port_number(env, "SLACK_PORT", 3000),
+            slack_allowed_teams=_csv(env.get("SLACK_ALLOWED_TEAMS")),
+            slack_allowed_channels=_csv(env.get("SLACK_ALLOWED_CHANNELS")),
         )
 
 
@@ -121,6 +145,34 @@ def _port(raw: str) -> int | None:
         raise BotError(f"SHIFTWATCH_HTTP_PORT must be a port number from 1 to 65535 (or off), "
                        f"not {raw!r}")
     return int(raw)
+
+
+def _port_number(env: Mapping[str, str], name: str, default: int) -> int:
+    """A port a chat service listens on; 0 picks a free one."""
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise BotError(f"{name} must be a port number, not {raw!r}") from None
+
+
+def _chat_ids(raw: str) -> frozenset[int]:
+    ids: set[int] = set()
+    for part in raw.replace(";", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        try:
+            ids.add(int(part))
+        except ValueError:
+            raise BotError(f"TELEGRAM_ALLOWED_CHATS: {part!r} is not a chat id") from None
+    return frozenset(ids)
+
+
+def _csv(value: str | None) -> frozenset[str]:
+    return frozenset(v.strip() for v in (value or "").split(",") if v.strip())
 
 
 def _state_dir(db: str) -> str:

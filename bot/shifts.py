@@ -12,15 +12,17 @@ Rules (see rules/README.md):
   two or more a "full flop" (the fact-checkers' grades). Subscriptions filter on it.
 - A shift less confident than the rules' `alerting.confirm_threshold` is held unconfirmed (the
   position keeps its stance) until a second, independent source states the same new stance.
+  `settle` decides what an item's words do to a position and the shift held away from it.
 """
 
 from __future__ import annotations
 
+import enum
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bot.models import Position, Shift, Statement
+from bot.models import HeldShift, Position, Shift, Statement
 
 # Which stance an item states when it states several (most specific first).
 PRECEDENCE = ("conditional", "supports", "opposes", "open")
@@ -74,6 +76,56 @@ def decide(previous: Position | None, statement: Statement | None,
         return Decision(None, None)
     magnitude = magnitude_of(previous.stance, statement.stance, labels)
     return Decision(as_position(statement), Shift(statement, previous, magnitude))
+
+
+class Move(enum.Enum):
+    """What one item's words on one actor and topic do, once `settle` has looked."""
+
+    NOTHING = "nothing"        # the same stance, older words, or words that settle nothing
+    BASELINE = "baseline"      # the first position: stored, no shift
+    RECORD = "record"          # a shift: the position moves and the shift alerts
+    HOLD = "hold"              # a shift too weak to alert alone: held for a second source
+    CONFIRM = "confirm"        # the held move again, strongly stated: it is confirmed
+    CORROBORATE = "corroborate"  # the held move again, weakly: confirmed by an independent source only
+
+
+@dataclass(frozen=True)
+class Settlement:
+    move: Move
+    position: Position | None = None   # what the position becomes (BASELINE, RECORD, CONFIRM...)
+    shift: Shift | None = None         # the move the words make (RECORD, HOLD, CONFIRM...)
+    supersede: bool = False            # the held shift is contradicted: it will never alert
+
+
+def settle(previous: Position | None, held: HeldShift | None, chosen: Statement,
+           labels: tuple[str, ...], threshold: float) -> Settlement:
+    """What an item's chosen statement does to the stored position and the shift held away
+    from it (if any). Pure: the caller stores what it says, and for CORROBORATE first checks
+    that the item is an independent source."""
+    decision = decide(previous, chosen, labels)
+    supersede = held is not None and (
+        previous is None or held.from_stance != previous.stance
+        or (chosen.stance != held.to_stance and chosen.published >= held.published))
+    if supersede:
+        held = None  # newer words say otherwise
+    shift = decision.shift
+    if shift is None:
+        if decision.position is not None:
+            return Settlement(Move.BASELINE, decision.position, supersede=supersede)
+        return Settlement(Move.NOTHING, supersede=supersede)
+    weak = needs_confirmation(shift, threshold)
+    if held is None:
+        if weak:  # the position keeps its stance until a second source confirms the move
+            return Settlement(Move.HOLD, None, shift, supersede)
+        return Settlement(Move.RECORD, decision.position, shift, supersede)
+    if chosen.stance != held.to_stance:
+        # older words with yet another stance: they neither confirm nor undo the move
+        return Settlement(Move.NOTHING)
+    confirmed = Position(
+        actor_id=chosen.actor_id, actor_name=chosen.actor_name, country=chosen.country,
+        topic=chosen.topic, stance=held.to_stance, since=held.published, evidence=held.evidence,
+        url=held.url, item_guid=held.item_guid, confidence=max(held.confidence, chosen.confidence))
+    return Settlement(Move.CORROBORATE if weak else Move.CONFIRM, confirmed, shift)
 
 
 def magnitude_of(a: str, b: str, labels: tuple[str, ...]) -> int:

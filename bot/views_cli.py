@@ -57,7 +57,7 @@ def add_view_commands(add: Callable[..., argparse.ArgumentParser], read_db_help:
 
 
 def _store(settings: Settings) -> Any:
-    from bot.cli import existing_store
+    from bot.cli_common import existing_store
 
     return existing_store(settings)
 
@@ -133,7 +133,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         if args.kind == "statements":
             records = [exports.statement_record(s) for s in read_statements(
                 store, country=country, topic=topic, since=since)]
-            columns = exports.STATEMENT_COLUMNS
+            columns: tuple[str, ...] = exports.STATEMENT_COLUMNS
         elif args.kind == "shifts":
             start = datetime(since.year, since.month, since.day, tzinfo=UTC) if since else None
             records = [exports.shift_record(s) for s in read_shifts(

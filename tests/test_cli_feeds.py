@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import _live_app, main
+from bot.app import build_app
+from bot.cli import main
 from bot.settings import Settings
 from bot.store import Store
 from tests.conftest import REPO
@@ -74,9 +75,9 @@ def test_feeds_enable_polls_a_disabled_feed_again(setup: tuple[list[str], Path],
     args, db = setup
     assert main(["feeds", "enable", DISABLED, *args]) == 0
     assert "enabled" in capsys.readouterr().out
-    row = next(r for r in Store(str(db)).all_feeds() if r["url"] == DISABLED)
-    assert not row["disabled"] and row["disabled_reason"] is None and row["failures"] == 0
-    assert row["next_check_at"] is None  # due at the next tick
+    row = next(r for r in Store(str(db)).all_feeds() if r.url == DISABLED)
+    assert not row.disabled and row.disabled_reason is None and row.failures == 0
+    assert row.next_check_at is None  # due at the next tick
     assert main(["feeds", "enable", OK, *args]) == 0
     assert "is not disabled (status: ok)" in capsys.readouterr().out
 
@@ -100,7 +101,7 @@ def test_run_and_poll_quiet_old_items_and_use_the_polling_settings(tmp_path: Pat
                                   "SHIFTWATCH_FEED_MAX_FAILURES": "7"},
                                  db_url=str(tmp_path / "sw.db"), rules_dir=str(REPO / "rules"),
                                  feeds_file=str(feeds))
-    app = _live_app(settings)
+    app = build_app(settings)
     try:
         assert app.pipeline.alert_max_age == timedelta(hours=36)
         assert app.policy.per_host == 3 and app.policy.max_failures == 7
@@ -126,7 +127,7 @@ def test_article_links_to_private_addresses_are_allowed_only_by_the_environment(
              "feeds_file": str(feeds)}
     for env, allowed in (({}, False), ({"SHIFTWATCH_ALLOW_PRIVATE_LINKS": "0"}, False),
                          ({"SHIFTWATCH_ALLOW_PRIVATE_LINKS": "1"}, True)):
-        app = _live_app(Settings.from_env(env, **paths))
+        app = build_app(Settings.from_env(env, **paths))
         try:
             assert app.allow_private_links is allowed, env
         finally:

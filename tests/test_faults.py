@@ -29,9 +29,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from bot.app import App, Pipeline
+from bot.app import App
 from bot.chat.console import ConsoleDestination, alert_key
 from bot.feeds import load_feeds
+from bot.pipeline import Pipeline
 from bot.render import AlertView
 from bot.rules import RuleSet
 from bot.store import Store
@@ -466,7 +467,7 @@ def test_an_unreachable_server_stops_the_cycle_and_items_wait_out_a_short_outage
 
         caplog.clear()
         app.feeds = [*specs, *load_feeds(tmp_path / "http.yaml")]
-        app._feeds_known = False
+        app.poller._feeds_known = False
         with caplog.at_level(logging.WARNING):
             summary = asyncio.run(app.poll_once())
         assert "retrying" in caplog.text

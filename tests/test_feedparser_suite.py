@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event
 
-from bot.app import App, CycleSummary, Pipeline
+from bot.app import App
 from bot.fetch import make_client
-from bot.models import FeedSpec, Item
+from bot.models import CycleSummary, FeedSpec, Item
+from bot.pipeline import Pipeline
 from bot.rules import RuleSet
 from bot.store import Store
 from tests.conftest import SHARED
@@ -49,10 +50,11 @@ async def test_every_feed_goes_through_the_pipeline_or_gets_a_clear_error(
     assert files, f"no feeds in {directory}"
     app = App(Pipeline(rules, fast_store), [], [])
 
-    async def no_article(client: object, spec: FeedSpec, item: Item) -> Item:
-        return item  # the items link to example.com: no article pages in a test
+    async def no_article(pages: object, batch: list[Item], *args: object, **kwargs: object
+                         ) -> list[Item]:
+        return batch  # the items link to example.com: no article pages in a test
 
-    monkeypatch.setattr(app, "_with_full_text", no_article)
+    monkeypatch.setattr("bot.poller.with_full_texts", no_article)
     summary = CycleSummary()
     limit = asyncio.Semaphore(8)
     async with make_client() as client:
@@ -60,17 +62,17 @@ async def test_every_feed_goes_through_the_pipeline_or_gets_a_clear_error(
             spec = FeedSpec(url=str(f), name=f.name, interval_seconds=600)
             with fast_store.begin() as conn:
                 state = fast_store.ensure_feed(conn, spec.url, spec.name)
-            await app._poll_feed(client, client, limit, spec, state, summary)
+            await app.poller._poll_feed(client, client, limit, spec, state, summary)
 
-    rows = {r["url"]: r for r in fast_store.all_feeds()}
+    rows = {r.url: r for r in fast_store.all_feeds()}
     unclear = []
     for f in files:
         row = rows[str(f)]
-        error = row["last_error"] or ""
+        error = row.last_error or ""
         assert "internal error" not in error, f"{f.name}: {error}"
-        if row["last_success_at"] is None and (
-                row["failures"] != 1 or not error.startswith(CLEAR_ERRORS) or len(error) < 15):
+        if row.last_success_at is None and (
+                row.failures != 1 or not error.startswith(CLEAR_ERRORS) or len(error) < 15):
             unclear.append(f"{f.name}: {error!r}")
     assert not unclear, "\n".join(unclear[:20])
-    succeeded = sum(1 for r in rows.values() if r["last_success_at"])
+    succeeded = sum(1 for r in rows.values() if r.last_success_at)
     assert summary.failed + succeeded == len(files)

@@ -17,15 +17,10 @@ import pytest
 from aiohttp import web
 
 import bot.fetch
-from bot.fetch import (
-    USER_AGENT,
-    AddressRefused,
-    FetchFailed,
-    SharedClient,
-    address_refusal,
-    fetch,
-    make_client,
-)
+import bot.netguard
+from bot.errors import AddressRefused, FetchError
+from bot.fetch import USER_AGENT, SharedClient, fetch, make_client
+from bot.netguard import address_refusal
 from tests.feedserver import FeedServer, endless_redirect, gzip_bomb, gzipped, http_date, trickle
 
 BODY = '<?xml version="1.0"?><rss version="2.0"><channel><title>T</title></channel></rss>'
@@ -68,7 +63,7 @@ async def test_a_gzip_bomb_stops_at_the_cap_on_decompressed_bytes() -> None:
     assert len(bomb) < 1 << 20
     async with FeedServer() as server, make_client() as client:
         url = server.static("/bomb", bomb, headers={"Content-Encoding": "gzip"})
-        with pytest.raises(FetchFailed, match="decompressed body over the 1048576-byte cap"):
+        with pytest.raises(FetchError, match="decompressed body over the 1048576-byte cap"):
             await fetch(client, url, max_bytes=1 << 20)
 
 
@@ -83,23 +78,23 @@ async def test_a_body_over_the_cap_fails_whether_or_not_its_length_is_announced(
     async with FeedServer() as server, make_client() as client:
         announced = server.static("/big", b"x" * 300_000)
         streamed = server.route("/chunked", chunked)
-        with pytest.raises(FetchFailed, match="300000 bytes is over the 100000-byte cap"):
+        with pytest.raises(FetchError, match="300000 bytes is over the 100000-byte cap"):
             await fetch(client, announced, max_bytes=100_000)
-        with pytest.raises(FetchFailed, match="body over the 100000-byte cap"):
+        with pytest.raises(FetchError, match="body over the 100000-byte cap"):
             await fetch(client, streamed, max_bytes=100_000)
 
 
 async def test_a_trickling_server_is_cut_off_by_the_overall_deadline() -> None:
     async with FeedServer() as server, make_client() as client:
         url = server.route("/trickle", trickle)
-        with pytest.raises(FetchFailed, match=r"no complete answer within 0\.5 s"):
+        with pytest.raises(FetchError, match=r"no complete answer within 0\.5 s"):
             await fetch(client, url, deadline=0.5)
 
 
 async def test_endless_redirects_stop_after_five() -> None:
     async with FeedServer() as server, make_client() as client:
         url = server.route("/loop", endless_redirect)
-        with pytest.raises(FetchFailed, match="more than 5 redirects"):
+        with pytest.raises(FetchError, match="more than 5 redirects"):
             await fetch(client, url)
     assert len(server.requests) == 6
 
@@ -109,11 +104,11 @@ async def test_retry_after_in_seconds_or_as_a_date_comes_with_429_and_503() -> N
     async with FeedServer() as server, make_client() as client:
         busy = server.static("/429", "slow down", status=429, headers={"Retry-After": "120"})
         down = server.static("/503", "maintenance", status=503, headers={"Retry-After": later})
-        with pytest.raises(FetchFailed) as err:
+        with pytest.raises(FetchError) as err:
             await fetch(client, busy)
         assert err.value.retry_after == 120 and err.value.status == 429
         assert str(err.value) == "HTTP 429 Too Many Requests, retry after 120 s"
-        with pytest.raises(FetchFailed) as err:
+        with pytest.raises(FetchError) as err:
             await fetch(client, down)
         assert err.value.retry_after is not None and 3500 < err.value.retry_after <= 3600
 
@@ -121,10 +116,10 @@ async def test_retry_after_in_seconds_or_as_a_date_comes_with_429_and_503() -> N
 async def test_gone_is_marked_and_other_errors_name_the_status() -> None:
     async with FeedServer() as server, make_client() as client:
         gone = server.static("/gone", "bye", status=410)
-        with pytest.raises(FetchFailed) as err:
+        with pytest.raises(FetchError) as err:
             await fetch(client, gone)
         assert err.value.gone and str(err.value) == "HTTP 410 Gone"
-        with pytest.raises(FetchFailed, match="HTTP 404 Not Found") as err:
+        with pytest.raises(FetchError, match="HTTP 404 Not Found") as err:
             await fetch(client, server.url("/missing"))
         assert not err.value.gone
 
@@ -132,10 +127,10 @@ async def test_gone_is_marked_and_other_errors_name_the_status() -> None:
 async def test_an_unsupported_content_encoding_is_a_clear_error() -> None:
     async with FeedServer() as server, make_client() as client:
         url = server.static("/br", b"\x8b\x00garbage", headers={"Content-Encoding": "br"})
-        with pytest.raises(FetchFailed, match="unsupported Content-Encoding 'br'"):
+        with pytest.raises(FetchError, match="unsupported Content-Encoding 'br'"):
             await fetch(client, url)
         bad = server.static("/badgz", b"not gzip at all", headers={"Content-Encoding": "gzip"})
-        with pytest.raises(FetchFailed, match="corrupt gzip body"):
+        with pytest.raises(FetchError, match="corrupt gzip body"):
             await fetch(client, bad)
 
 
@@ -143,7 +138,7 @@ async def test_connection_refused_is_a_fetch_failure() -> None:
     async with FeedServer() as server:
         url = server.url("/feed")
     async with make_client() as client:
-        with pytest.raises(FetchFailed, match="ConnectError"):
+        with pytest.raises(FetchError, match="ConnectError"):
             await fetch(client, url)
 
 
@@ -152,9 +147,9 @@ async def test_local_files_are_read_and_missing_ones_fail(tmp_path) -> None:
     f.write_text(BODY)
     async with make_client() as client:
         assert (await fetch(client, f"file://{f}")).body == BODY.encode()
-        with pytest.raises(FetchFailed, match="cannot read"):
+        with pytest.raises(FetchError, match="cannot read"):
             await fetch(client, str(tmp_path / "absent.xml"))
-        with pytest.raises(FetchFailed, match="larger than 10 bytes"):
+        with pytest.raises(FetchError, match="larger than 10 bytes"):
             await fetch(client, str(f), max_bytes=10)
 
 
@@ -210,13 +205,13 @@ async def test_a_kept_alive_connection_the_server_closed_is_not_reused(monkeypat
     # The pool must notice, before sending, that an idle connection was closed by the server;
     # it asks bot.fetch's check (the socket kept from connect time), not anyio's each time.
     checks: list[bool] = []
-    readable = bot.fetch._readable
+    readable = bot.netguard._readable
 
     def counted(sock: socket.socket) -> bool:
         checks.append(readable(sock))
         return checks[-1]
 
-    monkeypatch.setattr("bot.fetch._readable", counted)
+    monkeypatch.setattr("bot.netguard._readable", counted)
     # over https the same check must see through TLS to the socket beneath it
     server_tls = tls_server_context(monkeypatch) if scheme == "https" else None
     connections = 0
@@ -328,7 +323,7 @@ class PublicInternet:
         self.lookups.append(host)
         if host in self.names:
             return self.names[host]
-        return await bot.fetch.resolve_host(host, port)
+        return await bot.netguard.resolve_host(host, port)
 
 
 @pytest.fixture
@@ -427,13 +422,13 @@ async def test_the_public_only_client_still_verifies_tls_for_the_link_s_host_nam
     port = server.sockets[0].getsockname()[1]
     async with server, make_client(public_only=True, resolve=internet.resolve) as client:
         assert (await fetch(client, f"https://localhost:{port}/story")).body == b"ok"
-        with pytest.raises(FetchFailed, match="CERTIFICATE_VERIFY_FAILED"):
+        with pytest.raises(FetchError, match="CERTIFICATE_VERIFY_FAILED"):
             await fetch(client, f"https://news.example.test:{port}/story")
     assert internet.connected == [PUBLIC, PUBLIC]
 
 
 async def test_a_name_that_does_not_resolve_fails_as_a_connect_error() -> None:
     async with make_client(public_only=True) as client:
-        with pytest.raises(FetchFailed, match=r"^ConnectError: ") as failed:
+        with pytest.raises(FetchError, match=r"^ConnectError: ") as failed:
             await fetch(client, "http://no-such-host.invalid/story")
     assert not isinstance(failed.value, AddressRefused)

@@ -15,11 +15,12 @@ import pytest
 from aiohttp import web
 from sqlalchemy import select
 
-from bot.app import App, Pipeline
+from bot.app import App
 from bot.extract import Extractor
 from bot.extract.topics import TopicMatcher
 from bot.fulltext import SHORT_TEXT_CHARS, Article, main_text, wants_article, with_article
 from bot.models import FeedSpec, Item
+from bot.pipeline import Pipeline
 from bot.rules import RuleSet
 from bot.schedule import PollPolicy
 from bot.store import Store
@@ -179,7 +180,7 @@ async def test_the_statement_in_the_article_is_found_only_thanks_to_full_text(
 
     assert (summary.new_items, summary.statements) == (1, 1)
     [row] = store.history("donald-tusk", "troops-to-ukraine")
-    assert (row["stance"], row["evidence"], row["item_guid"]) == ("opposes", STATEMENT, "t1")
+    assert (row.stance, row.evidence, row.item_guid) == ("opposes", STATEMENT, "t1")
     cached = stored_items(store)["t1"]
     assert STATEMENT in cached["full_text"] and cached["full_text_error"] is None
     assert site.hits["/news/tusk-briefing"] == 1
@@ -235,7 +236,7 @@ async def test_a_full_text_feed_fetches_every_article(rules: RuleSet, store: Sto
     summary = await app_for(rules, store, site, full_text=True).poll_once(force=True)
     assert site.hits["/news/tusk-briefing"] == 1
     assert summary.statements == 1
-    assert [r["evidence"] for r in store.history("donald-tusk")] == [STATEMENT]
+    assert [r.evidence for r in store.history("donald-tusk")] == [STATEMENT]
 
 
 async def test_article_pages_share_their_host_s_politeness_limit(rules: RuleSet, store: Store

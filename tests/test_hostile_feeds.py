@@ -9,8 +9,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot.app import App, Pipeline
+from bot.app import App
 from bot.models import FeedSpec
+from bot.pipeline import Pipeline
 from bot.rules import RuleSet
 from bot.schedule import PollPolicy
 from bot.store import Store, utc
@@ -117,24 +118,24 @@ async def test_hostile_feeds_fail_alone_and_the_good_feed_is_processed(
         app = App(Pipeline(rules, store), specs, [], policy=POLICY)
         summary = await app.poll_once(force=True)
 
-    state = {r["url"]: r for r in store.all_feeds()}
+    state = {r.url: r for r in store.all_feeds()}
     by_path = {p: state[u] for p, u in urls.items()}
     for path, message in FAILING.items():
-        assert message in (by_path[path]["last_error"] or ""), path
-        assert by_path[path]["failures"] == 1, path
-        assert by_path[path]["next_check_at"] > now, path
-    assert "ConnectError" in by_path["/refused"]["last_error"]
+        assert message in (by_path[path].last_error or ""), path
+        assert by_path[path].failures == 1, path
+        assert by_path[path].next_check_at > now, path
+    assert "ConnectError" in by_path["/refused"].last_error
     assert summary.failed == len(FAILING) + 1
 
     good = by_path["/good"]
-    assert good["last_error"] is None and good["failures"] == 0 and good["items_seen"] == 3
-    assert good["last_success_at"] is not None
+    assert good.last_error is None and good.failures == 0 and good.items_seen == 3
+    assert good.last_success_at is not None
     assert [r["guid"] for r in stored(store, urls["/good"])] == ["good-2", "good-1", "good-0"]
 
     # odd but usable feeds: processed, nothing lost
     for path in ("/wrong-encoding", "/no-encoding", "/no-fields", "/duplicate-guids", "/dates",
                  "/markup"):
-        assert by_path[path]["failures"] == 0 and by_path[path]["last_success_at"], path
+        assert by_path[path].failures == 0 and by_path[path].last_success_at, path
     assert stored(store, urls["/wrong-encoding"])[0]["title"].startswith("Caf")
     assert stored(store, urls["/no-encoding"])[0]["title"] == "Stra\xdfe"
     no_fields = stored(store, urls["/no-fields"])
@@ -148,8 +149,8 @@ async def test_hostile_feeds_fail_alone_and_the_good_feed_is_processed(
     assert markup["title"] == "Minister speaks"
 
     many = by_path["/ten-thousand"]
-    assert many["items_seen"] == 100 and many["failures"] == 0
-    assert "10000 items in one fetch; only the newest 100 were read" in many["last_error"]
+    assert many.items_seen == 100 and many.failures == 0
+    assert "10000 items in one fetch; only the newest 100 were read" in (many.last_error or "")
     assert len({r["guid"] for r in stored(store, urls["/ten-thousand"])}) == 100
 
 

@@ -14,12 +14,13 @@ import pytest
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.app import App, Pipeline
+from bot.app import App
 from bot.chat.console import ConsoleDestination
 from bot.errors import BotError
 from bot.metrics import Metrics
 from bot.models import FeedSpec
 from bot.ops import OpsServer
+from bot.pipeline import Pipeline
 from bot.rules import RuleSet
 from bot.settings import Settings
 from bot.store import Store

@@ -15,9 +15,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.app import Outcome, Pipeline, subscription_matches
 from bot.models import Item, Position, Shift, Statement
+from bot.pipeline import Outcome, Pipeline
 from bot.render import AlertView, shift_json, shift_text
+from bot.routing import subscription_matches
 from bot.rules import RuleSet
 from bot.store import Store
 from bot.store.schema import items, shifts, statements
@@ -182,7 +183,7 @@ def test_a_re_reported_quote_is_the_same_statement_and_never_moves_the_position(
     assert repeat["repeat_of"] == first["id"] and repeat["quote_key"] == first["quote_key"]
     assert repeat["said_on"] == T0.date()  # dated to its first sighting
     history = store.history("emmanuel-macron")
-    assert [r["item_guid"] for r in history] == ["a2", "a1"]  # the quote once, where first seen
+    assert [r.item_guid for r in history] == ["a2", "a1"]  # the quote once, where first seen
 
 
 # ---------------------------------------------------------------------- unconfirmed shifts
@@ -228,13 +229,13 @@ def process_on(pipeline: Pipeline, guid: str, hours: float, found: Statement,
 
 def held_back_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [r.getMessage() for r in caplog.records
-            if r.name == "bot.app" and r.levelno == logging.INFO
+            if r.name.startswith("bot.") and r.levelno == logging.INFO
             and r.getMessage().startswith("alert held back")]
 
 
 def test_a_shift_too_old_to_alert_says_who_what_when_and_which_setting(
         store: Store, rules: RuleSet, caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.INFO, logger="bot.app")
+    caplog.set_level(logging.INFO, logger="bot")
     pipeline = aging_pipeline(store, rules, T0 + timedelta(days=10))
     process_on(pipeline, "o1", 0, said("open", "Macron kept every option open."))
     old = process_on(pipeline, "o2", 24, said("conditional", "Troops after a truce, Macron said."))
@@ -247,7 +248,7 @@ def test_a_shift_too_old_to_alert_says_who_what_when_and_which_setting(
 
 def test_a_fresh_shift_or_one_nobody_wanted_alerted_logs_no_reason(
         store: Store, rules: RuleSet, caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.INFO, logger="bot.app")
+    caplog.set_level(logging.INFO, logger="bot")
     pipeline = aging_pipeline(store, rules, T0 + timedelta(hours=30))
     process_on(pipeline, "f1", 0, said("open", "Macron kept every option open."))
     fresh = process_on(pipeline, "f2", 24, said("conditional", "Troops after a truce, he said."))
@@ -261,7 +262,7 @@ def test_a_fresh_shift_or_one_nobody_wanted_alerted_logs_no_reason(
 
 def test_a_held_shift_confirmed_too_late_names_the_date_of_the_held_move(
         store: Store, rules: RuleSet, caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.INFO, logger="bot.app")
+    caplog.set_level(logging.INFO, logger="bot")
     process_on(aging_pipeline(store, rules, T0), "g1", -200,
                said("open", "Macron kept every option open."))
     held = process_on(aging_pipeline(store, rules, T0 + timedelta(hours=25)), "g2", 24,

@@ -15,15 +15,16 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from bot.app import App, CycleSummary, Pipeline
+from bot.app import App
 from bot.chat.console import ConsoleDestination
 from bot.fetch import SharedClient, host_of
-from bot.models import FeedSpec
+from bot.models import CycleSummary, FeedSpec
 from bot.parse import ParsedFeed, parse_feed
+from bot.pipeline import Pipeline
 from bot.render import AlertView
 from bot.rules import RuleSet
 from bot.schedule import PollPolicy
-from bot.store import Store
+from bot.store import FeedRow, Store
 from tests.feedserver import FeedServer, Overlap, good_feed
 
 
@@ -46,8 +47,8 @@ def spec(url: str, name: str = "Example", interval: int = 600) -> FeedSpec:
     return FeedSpec(url=url, name=name, interval_seconds=interval)
 
 
-def feed_row(store: Store, url: str) -> dict:
-    return next(r for r in store.all_feeds() if r["url"] == url)
+def feed_row(store: Store, url: str) -> FeedRow:
+    return next(r for r in store.all_feeds() if r.url == url)
 
 
 async def test_a_304_costs_no_parsing_and_the_servers_max_age_sets_the_next_check(
@@ -69,8 +70,8 @@ async def test_a_304_costs_no_parsing_and_the_servers_max_age_sets_the_next_chec
     assert (first.new_items, first.not_modified) == (3, 0)
     assert (second.items, second.not_modified) == (0, 1)
     row = feed_row(store, url)
-    assert row["etag"] == '"e1"' and row["items_seen"] == 3 and row["last_error"] is None
-    assert row["next_check_at"] >= now + timedelta(seconds=7200)
+    assert row.etag == '"e1"' and row.items_seen == 3 and row.last_error is None
+    assert row.next_check_at >= now + timedelta(seconds=7200)
 
 
 async def test_retry_after_holds_the_feed_back(rules: RuleSet, sqlite_store: Store) -> None:
@@ -81,8 +82,8 @@ async def test_retry_after_holds_the_feed_back(rules: RuleSet, sqlite_store: Sto
         await app.poll_once(force=True)
         assert (await app.poll_once()).feeds == 0  # not due yet
     row = feed_row(sqlite_store, url)
-    assert row["failures"] == 1 and "HTTP 503" in row["last_error"]
-    assert row["next_check_at"] >= now + timedelta(seconds=5000)
+    assert row.failures == 1 and "HTTP 503" in row.last_error
+    assert row.next_check_at >= now + timedelta(seconds=5000)
 
 
 async def test_a_failing_feed_is_announced_disabled_after_the_streak_and_reenabled(
@@ -105,14 +106,14 @@ async def test_a_failing_feed_is_announced_disabled_after_the_streak_and_reenabl
         assert len(recorder.notices) == 1
         assert recorder.notices[0].startswith("Feed failing: Flaky news")
         row = feed_row(store, url)
-        assert row["failures"] == 3 and not row["disabled"]
+        assert row.failures == 3 and not row.disabled
         # backoff grows with the streak
-        assert row["next_check_at"] - row["last_checked_at"] >= timedelta(seconds=2400)
+        assert row.next_check_at - row.last_checked_at >= timedelta(seconds=2400)
 
         await app.poll_once(force=True)
         row = feed_row(store, url)
-        assert row["disabled"] and row["disabled_at"] is not None
-        assert row["disabled_reason"] == "4 consecutive failures; last: HTTP 500 Internal Server Error"
+        assert row.disabled and row.disabled_at is not None
+        assert row.disabled_reason == "4 consecutive failures; last: HTTP 500 Internal Server Error"
         assert "Feed disabled: Flaky news" in recorder.notices[-1]
         assert f"shiftwatch feeds enable {url}" in recorder.notices[-1]
         assert (await app.poll_once(force=True)).feeds == 0  # disabled feeds are not polled
@@ -122,7 +123,7 @@ async def test_a_failing_feed_is_announced_disabled_after_the_streak_and_reenabl
         summary = await app.poll_once()
     assert summary.new_items == 3
     row = feed_row(store, url)
-    assert not row["disabled"] and row["failures"] == 0 and row["last_error"] is None
+    assert not row.disabled and row.failures == 0 and row.last_error is None
     # recovering after an enable is quiet: the streak was reset by the operator
     assert len(recorder.notices) == 2
 
@@ -153,7 +154,7 @@ async def test_410_gone_disables_at_once(rules: RuleSet, sqlite_store: Store) ->
         app = App(Pipeline(rules, sqlite_store), [spec(url)], [Recorder()])
         await app.poll_once(force=True)
     row = feed_row(sqlite_store, url)
-    assert row["disabled"] and "410 Gone" in row["disabled_reason"]
+    assert row.disabled and "410 Gone" in row.disabled_reason
 
 
 async def test_a_notice_that_fails_does_not_stop_polling(rules: RuleSet, sqlite_store: Store) -> None:
@@ -165,7 +166,7 @@ async def test_a_notice_that_fails_does_not_stop_polling(rules: RuleSet, sqlite_
         url = server.static("/gone", "gone", status=410)
         app = App(Pipeline(rules, sqlite_store), [spec(url)], [Broken()])
         summary = await app.poll_once(force=True)
-    assert summary.failed == 1 and feed_row(sqlite_store, url)["disabled"]
+    assert summary.failed == 1 and feed_row(sqlite_store, url).disabled
 
 
 async def test_one_host_gets_at_most_per_host_fetches_at_once(rules: RuleSet,
@@ -190,10 +191,10 @@ async def test_hosts_of_earlier_cycles_leave_no_politeness_slots_behind(
         other_host = url.replace("127.0.0.1", "localhost")
         app = App(Pipeline(rules, sqlite_store), [spec(url), spec(other_host, "other")], [])
         await app.poll_once(force=True)
-        assert set(app._host_limits) == {host_of(url), host_of(other_host)}
+        assert set(app.poller._host_limits) == {host_of(url), host_of(other_host)}
         app.feeds = [spec(other_host, "other")]  # the first feed's host is gone from feeds.yaml
         await app.poll_once(force=True)
-    assert set(app._host_limits) == {host_of(other_host)}
+    assert set(app.poller._host_limits) == {host_of(other_host)}
 
 
 async def test_an_item_that_breaks_the_pipeline_is_reported_and_the_rest_processed(
@@ -215,11 +216,11 @@ async def test_an_item_that_breaks_the_pipeline_is_reported_and_the_rest_process
         monkeypatch.setattr(pipeline.extractor, "extract", real)  # the bug fixed
         again = await app.poll_once(force=True)
     assert summary.new_items == 2
-    assert row["failures"] == 0
-    assert row["last_error"] == ("1 of 3 items could not be processed; first: good-1: "
+    assert row.failures == 0
+    assert row.last_error == ("1 of 3 items could not be processed; first: good-1: "
                                  "ValueError: extractor bug")
     assert again.new_items == 1  # the broken item was left unrecorded, so it is tried again
-    assert feed_row(sqlite_store, url)["last_error"] is None
+    assert feed_row(sqlite_store, url).last_error is None
 
 
 def _touch(path: Path, text: str, bump: int) -> None:
@@ -246,7 +247,7 @@ async def test_feeds_file_changes_are_picked_up_at_the_next_tick(
     summary = await app.poll_once(force=True)
     assert summary.feeds == 2 and summary.new_items == 2
 
-    caplog.set_level(logging.ERROR, logger="bot.app")
+    caplog.set_level(logging.ERROR, logger="bot")
     _touch(feeds_file, f"feeds:\n  - url: {one}\n    interval: often\n", 2)
     assert not app.reload_feeds()
     assert [f.name for f in app.feeds] == [str(one), "Second"]
@@ -264,7 +265,7 @@ async def test_each_cycle_logs_one_summary_line_at_info(
 ) -> None:
     feed = tmp_path / "feed.xml"
     feed.write_text(good_feed(datetime.now(UTC), 2))
-    caplog.set_level(logging.INFO, logger="bot.app")
+    caplog.set_level(logging.INFO, logger="bot")
     await App(Pipeline(rules, sqlite_store), [spec(str(feed))], []).poll_once(force=True)
     lines = [r for r in caplog.records if r.getMessage().startswith("cycle: ")]
     assert len(lines) == 1 and lines[0].levelno == logging.INFO
@@ -289,7 +290,7 @@ async def test_a_tick_with_no_feed_due_and_nothing_delivered_logs_at_debug_only(
 ) -> None:
     feed = tmp_path / "feed.xml"
     feed.write_text(good_feed(datetime.now(UTC), 1))
-    caplog.set_level(logging.DEBUG, logger="bot.app")
+    caplog.set_level(logging.DEBUG, logger="bot")
     app = App(Pipeline(rules, sqlite_store), [spec(str(feed))], [])
     await app.poll_once()
     idle = await app.poll_once()  # polled a moment ago: not due
@@ -317,7 +318,7 @@ async def test_when_no_feed_answers_one_warning_points_at_the_network(
         rules: RuleSet, sqlite_store: Store, caplog: pytest.LogCaptureFixture) -> None:
     port = closed_port()
     feeds = [spec(f"http://127.0.0.1:{port}/{n}.xml", name=f"Feed {n}") for n in range(3)]
-    caplog.set_level(logging.INFO, logger="bot.app")
+    caplog.set_level(logging.INFO, logger="bot")
     summary = await App(Pipeline(rules, sqlite_store), feeds, []).poll_once(force=True)
     assert (summary.feeds, summary.failed, summary.unreachable) == (3, 3, 3)
     [warning] = network_warnings(caplog)
@@ -328,7 +329,7 @@ async def test_when_no_feed_answers_one_warning_points_at_the_network(
 
 async def test_no_network_warning_when_a_server_answers_or_nothing_was_polled(
         rules: RuleSet, sqlite_store: Store, caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.INFO, logger="bot.app")
+    caplog.set_level(logging.INFO, logger="bot")
     port = closed_port()
     async with FeedServer() as server:
         broken = server.static("/broken", "oops", status=500)
@@ -347,7 +348,7 @@ async def test_run_names_its_database_alerts_file_destinations_feeds_tick_and_ho
     feeds = [spec(str(tmp_path / "a.xml"), name="A"), spec(str(tmp_path / "b.xml"), name="B")]
     app = App(Pipeline(rules, sqlite_store), feeds, [ConsoleDestination(alerts)],
               tick_seconds=30, worker_id="host:1")
-    caplog.set_level(logging.INFO, logger="bot.app")
+    caplog.set_level(logging.INFO, logger="bot")
     running = asyncio.create_task(app.run())
     for _ in range(100):
         if any(r.getMessage().startswith("running:") for r in caplog.records):
@@ -355,7 +356,7 @@ async def test_run_names_its_database_alerts_file_destinations_feeds_tick_and_ho
         await asyncio.sleep(0.05)
     app.stop()
     await asyncio.wait_for(running, 10)
-    said = [r.getMessage() for r in caplog.records if r.name == "bot.app"]
+    said = [r.getMessage() for r in caplog.records if r.name.startswith("bot.")]
     assert said[0] == (f"starting: database {sqlite_store.url}, alerts file {alerts}, "
                        "destinations console")
     assert said[1] == "running: 2 feeds, tick 30s, worker host:1; Ctrl-C to stop"
@@ -401,7 +402,7 @@ async def test_feeds_claimed_together_are_given_back_once_half_their_lease_is_go
         summary = await app.poll_once(force=True)
     assert (summary.feeds, summary.new_items) == (6, 6)  # each feed polled once, none lost
     assert max(claims) == 4 and len([c for c in claims if c]) > 2  # the rest went back, reclaimed
-    assert all(r["lease_owner"] is None for r in sqlite_store.all_feeds())
+    assert all(r.lease_owner is None for r in sqlite_store.all_feeds())
 
 
 async def test_the_event_loop_stays_free_while_a_cycle_works_through_a_slow_feed(
@@ -412,7 +413,7 @@ async def test_the_event_loop_stays_free_while_a_cycle_works_through_a_slow_feed
         time.sleep(0.6)
         return parse_feed(*args, **kwargs)
 
-    monkeypatch.setattr("bot.app.parse_feed", slow_parse)
+    monkeypatch.setattr("bot.poller.parse_feed", slow_parse)
     gaps: list[float] = []
 
     async def tick() -> None:
@@ -476,5 +477,5 @@ async def test_stopping_ends_a_cycle_at_once_even_while_a_fetch_waits_on_a_slow_
     assert took < 2
     assert summary.new_items == 0 and summary.failed == 0
     row = feed_row(sqlite_store, url)
-    assert row["failures"] == 0 and row["last_error"] is None and row["last_checked_at"] is None
-    assert row["lease_owner"] is None  # given back
+    assert row.failures == 0 and row.last_error is None and row.last_checked_at is None
+    assert row.lease_owner is None  # given back

@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.models import Statement
+from bot.models import HeldShift, Statement
 from bot.shifts import (
+    Move,
     as_position,
     decide,
     item_stance,
@@ -17,6 +18,7 @@ from bot.shifts import (
     magnitude_steps,
     magnitude_words,
     needs_confirmation,
+    settle,
 )
 
 LABELS = ("opposes", "open", "conditional", "supports")
@@ -109,3 +111,67 @@ def test_a_shift_weaker_than_the_threshold_needs_confirmation() -> None:
     assert weak is not None and strong is not None
     assert needs_confirmation(weak, 0.6) and not needs_confirmation(strong, 0.6)
     assert not needs_confirmation(weak, 0.0)  # a threshold of 0 alerts on everything
+
+
+# ---------------------------------------------------------------------- settle: held and confirmed
+
+THRESHOLD = 0.7
+STRONG, WEAK = 0.9, 0.5
+
+
+def held(from_stance: str, to_stance: str, day: int) -> HeldShift:
+    return HeldShift(id=7, from_stance=from_stance, to_stance=to_stance,
+                     published=datetime(2024, 3, day, tzinfo=UTC), evidence=f"{to_stance} {day}",
+                     url=f"https://example.test/{day}", item_guid=f"held-{day}", confidence=WEAK)
+
+
+# (position before: stance and day, or None; held shift: (from, to, day) or None; the item's
+#  words: stance, day, confidence) -> (move, stance the position takes or None, superseded)
+SETTLE_CASES = [
+    # no held shift
+    ("first words: a baseline", None, None, ("open", 2, STRONG), (Move.BASELINE, "open", False)),
+    ("the same stance again", ("open", 1), None, ("open", 2, STRONG), (Move.NOTHING, None, False)),
+    ("older words", ("open", 5), None, ("supports", 2, STRONG), (Move.NOTHING, None, False)),
+    ("a confident change", ("open", 1), None, ("supports", 2, STRONG),
+     (Move.RECORD, "supports", False)),
+    ("a weak change is held", ("open", 1), None, ("supports", 2, WEAK), (Move.HOLD, None, False)),
+    # a held shift open -> supports, said on day 3
+    ("the held move again, weakly", ("open", 1), ("open", "supports", 3), ("supports", 4, WEAK),
+     (Move.CORROBORATE, "supports", False)),
+    ("the held move again, strongly", ("open", 1), ("open", "supports", 3),
+     ("supports", 4, STRONG), (Move.CONFIRM, "supports", False)),
+    ("newer words go back: the held move is superseded", ("open", 1), ("open", "supports", 3),
+     ("open", 4, STRONG), (Move.NOTHING, None, True)),
+    ("newer words, another move: superseded, and held in turn", ("open", 1),
+     ("open", "supports", 3), ("opposes", 4, WEAK), (Move.HOLD, None, True)),
+    ("newer words, another confident move: superseded, and recorded", ("open", 1),
+     ("open", "supports", 3), ("opposes", 4, STRONG), (Move.RECORD, "opposes", True)),
+    ("older words, another move: neither confirm nor undo", ("open", 1),
+     ("open", "supports", 3), ("opposes", 2, STRONG), (Move.NOTHING, None, False)),
+    ("the position moved since: the held move no longer applies", ("conditional", 1),
+     ("open", "supports", 3), ("supports", 4, STRONG), (Move.RECORD, "supports", True)),
+    ("no position any more", None, ("open", "supports", 3), ("supports", 4, STRONG),
+     (Move.BASELINE, "supports", True)),
+]
+
+
+@pytest.mark.parametrize(("before", "waiting", "words", "expected"),
+                         [case[1:] for case in SETTLE_CASES], ids=[case[0] for case in SETTLE_CASES])
+def test_settle_decides_baselines_shifts_held_and_confirmed_moves(
+        before: tuple[str, int] | None, waiting: tuple[str, str, int] | None,
+        words: tuple[str, int, float], expected: tuple[Move, str | None, bool]) -> None:
+    previous = as_position(statement(before[0], before[1])) if before else None
+    stance, day, confidence = words
+    verdict = settle(previous, held(*waiting) if waiting else None,
+                     statement(stance, day, confidence=confidence), LABELS, THRESHOLD)
+    position = verdict.position.stance if verdict.position else None
+    assert (verdict.move, position, verdict.supersede) == expected
+
+
+def test_a_confirmed_move_dates_from_the_held_words_with_the_higher_confidence() -> None:
+    verdict = settle(as_position(statement("open", 1)), held("open", "supports", 3),
+                     statement("supports", 9, confidence=0.6), LABELS, THRESHOLD)
+    assert verdict.move is Move.CORROBORATE and verdict.position is not None
+    assert verdict.position.since == datetime(2024, 3, 3, tzinfo=UTC)
+    assert (verdict.position.item_guid, verdict.position.confidence) == ("held-3", 0.6)
+    assert verdict.shift is not None and verdict.shift.to_stance == "supports"

@@ -19,10 +19,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from bot.app import App, Pipeline, dead_here
+from bot.app import App
 from bot.chat.console import ConsoleDestination
 from bot.feeds import load_feeds
 from bot.models import FeedSpec, Item
+from bot.pipeline import Pipeline
+from bot.poller import dead_here
 from bot.rules import RuleSet
 from bot.store import Store
 from bot.store.schema import feeds, outbox, shifts
@@ -45,15 +47,15 @@ def add_feeds(store: Store, n: int) -> list[str]:
 def test_a_leased_feed_is_nobody_elses_until_released_or_expired(store: Store) -> None:
     [url] = add_feeds(store, 1)
     [got] = store.claim_due_feeds("a", T0, LEASE)
-    assert (got["url"], got["lease_owner"]) == (url, "a")
+    assert (got.url, got.lease_owner) == (url, "a")
     assert store.claim_due_feeds("b", T0 + timedelta(minutes=4), LEASE) == []
     store.release_feed(url, "b")  # not b's to give back
     assert store.claim_due_feeds("b", T0 + timedelta(minutes=4), LEASE) == []
     # a dead worker's feed comes back when its lease expires
     [again] = store.claim_due_feeds("b", T0 + LEASE, LEASE)
-    assert again["lease_owner"] == "b"
+    assert again.lease_owner == "b"
     store.release_feed(url, "b")
-    assert store.claim_due_feeds("c", T0 + LEASE, LEASE)[0]["lease_owner"] == "c"
+    assert store.claim_due_feeds("c", T0 + LEASE, LEASE)[0].lease_owner == "c"
 
 
 def test_only_due_enabled_listed_feeds_are_claimed(store: Store) -> None:
@@ -62,10 +64,10 @@ def test_only_due_enabled_listed_feeds_are_claimed(store: Store) -> None:
         store.record_fetch(conn, urls[0], next_check_at=T0 + timedelta(hours=1))
         store.record_fetch(conn, urls[1], disabled=True, disabled_at=T0)
     claimed = store.claim_due_feeds("a", T0, LEASE, limit=10, urls=urls[:3])
-    assert [r["url"] for r in claimed] == [urls[2]]
+    assert [r.url for r in claimed] == [urls[2]]
     store.release_feed(urls[2], "a")
     forced = store.claim_due_feeds("a", T0, LEASE, limit=10, urls=urls, force=True)
-    assert sorted(r["url"] for r in forced) == sorted([urls[0], urls[2], urls[3]])
+    assert sorted(r.url for r in forced) == sorted([urls[0], urls[2], urls[3]])
     assert store.claim_due_feeds("a", T0, LEASE, urls=[]) == []
 
 
@@ -76,7 +78,7 @@ def test_concurrent_claims_never_share_a_feed(store: Store) -> None:
     def worker(name: str) -> None:
         mine = got.setdefault(name, [])
         while rows := store.claim_due_feeds(name, T0, LEASE, limit=2):
-            mine.extend(r["url"] for r in rows)
+            mine.extend(r.url for r in rows)
 
     threads = [threading.Thread(target=worker, args=(f"w{i}",)) for i in range(4)]
     for t in threads:
@@ -85,7 +87,7 @@ def test_concurrent_claims_never_share_a_feed(store: Store) -> None:
         t.join(timeout=60)
     claimed = [u for mine in got.values() for u in mine]
     assert sorted(claimed) == sorted(urls)  # each once
-    owners = {r["url"]: r["lease_owner"] for r in store.all_feeds()}
+    owners = {r.url: r.lease_owner for r in store.all_feeds()}
     assert all(owners[u] == name for name, mine in got.items() for u in mine)
 
 
@@ -173,7 +175,7 @@ def test_feeds_are_given_back_after_each_poll_even_a_failed_one(
         summary = asyncio.run(app.poll_once())
         assert summary.failed == 1
         [state] = store.all_feeds()
-        assert state["lease_owner"] is None and state["last_error"]
+        assert state.lease_owner is None and state.last_error
     finally:
         store.close()
 

@@ -9,7 +9,7 @@ Commands: `/positions <country> [topic]` and
 Every command is acknowledged at once; the answer goes to the command's response URL.
 All text from feeds and rules is escaped for mrkdwn (`slack_escape`).
 
-Environment (read once, in the constructor): SLACK_SIGNING_SECRET, SLACK_APP_TOKEN,
+Settings (bot/settings.py reads them from the environment): SLACK_SIGNING_SECRET, SLACK_APP_TOKEN,
 SLACK_HOST (default 0.0.0.0), SLACK_PORT (default 3000; 0 picks a free port),
 SLACK_ALLOWED_TEAMS and SLACK_ALLOWED_CHANNELS (comma-separated; empty means no limit).
 The bot token comes from settings.slack_token and never appears in logs or error messages.
@@ -20,10 +20,9 @@ from __future__ import annotations
 import asyncio
 import difflib
 import logging
-import os
 import time
-from collections.abc import Awaitable, Callable, Mapping
-from datetime import UTC, datetime
+from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 import aiohttp
@@ -31,13 +30,21 @@ from aiohttp import web
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.chat.views import slack_view_command
-from bot.errors import BotError, DeliveryError, UsageError
-from bot.lookup import country_display, resolve_actor, resolve_country, resolve_topic
-from bot.render import AlertView, pending_note, shift_slack, slack_escape
+from bot.chat import utcnow
+from bot.chat.views import REFUSAL, slack_view_command
+from bot.errors import BotError, DeliveryError
+from bot.queries import Queries
+from bot.render import (
+    AlertView,
+    filters_slack,
+    history_slack,
+    positions_slack,
+    shift_slack,
+    slack_escape,
+    topics_slack,
+)
 from bot.rules import RuleSet
 from bot.settings import Settings
-from bot.shifts import magnitude_filter
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -46,7 +53,6 @@ EVENTS_PATH = "/slack/events"
 #: Slack's answers to chat.postMessage that mean the channel will never take our posts.
 PERMANENT_ERRORS = frozenset({"channel_not_found", "not_in_channel", "is_archived"})
 MAX_ANSWER_CHARS = 12_000  # well under Slack's 40k limit, and still readable
-MAX_QUOTE_CHARS = 500
 HISTORY_LIMIT = 10
 
 Respond = Callable[..., Awaitable[Any]]
@@ -66,16 +72,6 @@ USAGE = (
 POSITIONS_USAGE = ("Usage: `/positions <country> [topic]`, e.g. `/positions france` or"
                    " `/positions FR troops-to-ukraine`. `/shiftwatch topics` lists the topics.")
 SUBCOMMANDS = ("subscribe", "unsubscribe", "list", "history", "topics", "help")
-REFUSAL = ("Sorry, shiftwatch is not enabled in this workspace or channel."
-           " Ask the person who runs it to allow it here.")
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def _csv(value: str | None) -> frozenset[str]:
-    return frozenset(v.strip() for v in (value or "").split(",") if v.strip())
 
 
 class SlackService:
@@ -85,25 +81,20 @@ class SlackService:
     min_interval = 1.0  # seconds between two posts to one channel (Slack allows about 1/s)
 
     def __init__(self, settings: Settings, store: Store, rules: RuleSet, *,
-                 env: Mapping[str, str] | None = None,
                  clock: Callable[[], datetime] = utcnow):
         if not settings.slack_token:
             raise BotError("SLACK_BOT_TOKEN is not set")
-        env = os.environ if env is None else env
         self.settings = settings
         self.store = store
         self.rules = rules
+        self.queries = Queries(store, rules)
         self.clock = clock
-        self.signing_secret = env.get("SLACK_SIGNING_SECRET") or ""
-        self.app_token = env.get("SLACK_APP_TOKEN") or None
-        self.host = env.get("SLACK_HOST") or "0.0.0.0"
-        port = env.get("SLACK_PORT") or "3000"
-        try:
-            self.port = int(port)
-        except ValueError:
-            raise BotError(f"SLACK_PORT must be a port number, not {port!r}") from None
-        self.allowed_teams = _csv(env.get("SLACK_ALLOWED_TEAMS"))
-        self.allowed_channels = _csv(env.get("SLACK_ALLOWED_CHANNELS"))
+        self.signing_secret = settings.slack_signing_secret
+        self.app_token = settings.slack_app_token
+        self.host = settings.slack_host
+        self.port = settings.slack_port
+        self.allowed_teams = settings.slack_allowed_teams
+        self.allowed_channels = settings.slack_allowed_channels
         self._token = settings.slack_token
         self._client: AsyncWebClient | None = None
         self._bolt: Any = None  # slack_bolt.async_app.AsyncApp, built in start()
@@ -225,21 +216,7 @@ class SlackService:
     def positions_answer(self, text: str, channel: str = "") -> str:
         if not text or text.lower() in {"help", "-h", "--help"}:
             return POSITIONS_USAGE
-        country, topic = _head_and_tail(
-            text, lambda q: resolve_country(q, self.rules), lambda q: resolve_topic(q, self.rules))
-        where = slack_escape(country_display(country, self.rules))
-        found = self.store.positions(country=country, topic=topic)
-        about = f" on _{slack_escape(topic)}_" if topic else ""
-        if not found:
-            return f"No positions recorded for {where}{about} yet."
-        lines = [f"*Positions of {where}{about}*"]
-        for p in found:
-            lines.append(
-                f"• *{slack_escape(p.actor_name)}* on _{slack_escape(p.topic)}_:"
-                f" *{slack_escape(p.stance)}* since {p.since:%Y-%m-%d}"
-                f"{slack_escape(pending_note(p))}\n"
-                f"> {_quote(p.evidence)}\n{_link(p.url, p.item_guid)}")
-        return "\n".join(lines)
+        return positions_slack(self.queries.positions_typed(text))
 
     def shiftwatch_answer(self, text: str, channel: str) -> str:
         word, _, rest = text.partition(" ")
@@ -247,93 +224,28 @@ class SlackService:
         if word in {"", "help", "-h", "--help"}:
             return USAGE
         if word == "subscribe":
-            filters = self.parse_filters(rest)
-            self.store.subscribe(self.prefix, channel, filters, self.clock())
-            what = ("matching " + ", ".join(f"`{slack_escape(f)}`" for f in filters)
-                    if filters else "all")
+            filters = self.queries.filters(rest)
+            self.queries.subscribe(self.prefix, channel, filters, self.clock())
+            what = f"matching {filters_slack(filters, '')}" if filters else "all"
             return f"Subscribed: this channel will get {what} stance shifts."
         if word == "unsubscribe":
-            if self.store.unsubscribe(self.prefix, channel, note="unsubscribed in Slack"):
+            if self.queries.unsubscribe(self.prefix, channel, "unsubscribed in Slack"):
                 return "Unsubscribed: no more alerts in this channel."
             return "This channel was not subscribed."
         if word == "list":
-            for _, chat_id, filters in self.store.subscriptions(platform=self.prefix):
-                if chat_id == channel:
-                    shown = ", ".join(f"`{slack_escape(f)}`" for f in filters) or "everything"
-                    return f"This channel is subscribed to: {shown}."
+            current = self.queries.subscription(self.prefix, channel)
+            if current is not None:
+                return f"This channel is subscribed to: {filters_slack(current, 'everything')}."
             return "This channel is not subscribed. Try `/shiftwatch subscribe`."
         if word == "topics":
-            return "*Tracked topics*\n" + "\n".join(
-                f"• `{slack_escape(t.id)}`: {slack_escape(t.name)}"
-                for t in self.rules.topics.values())
+            return topics_slack(self.queries.topics())
         if word == "history":
-            return self.history_answer(rest)
+            if not rest:
+                return "Usage: `/shiftwatch history <actor> [topic]`, e.g. `history macron`."
+            return history_slack(self.queries.history_typed(rest, limit=HISTORY_LIMIT))
         close = difflib.get_close_matches(word, SUBCOMMANDS, n=1, cutoff=0.6)
         hint = f" Did you mean `{close[0]}`?" if close else ""
         return f"Unknown command `{slack_escape(word)}`.{hint}\n\n{USAGE}"
-
-    def history_answer(self, text: str) -> str:
-        if not text:
-            return "Usage: `/shiftwatch history <actor> [topic]`, e.g. `history macron`."
-        actor, topic = _head_and_tail(
-            text, lambda q: resolve_actor(q, self.rules), lambda q: resolve_topic(q, self.rules))
-        rows = self.store.history(actor.id, topic, limit=HISTORY_LIMIT)
-        about = f" on _{slack_escape(topic)}_" if topic else ""
-        if not rows:
-            return f"No statements recorded for {slack_escape(actor.name)}{about} yet."
-        lines = [f"*Latest statements of {slack_escape(actor.name)}{about}*"]
-        for r in rows:
-            day = r["published"].strftime("%Y-%m-%d") if r["published"] else "?"
-            past = " (recalled)" if r.get("historical") else ""
-            lines.append(f"• {day} _{slack_escape(r['topic'])}_: *{slack_escape(r['stance'])}*"
-                         f"{past}\n> {_quote(r['evidence'])}\n{_link(r['url'], r['item_guid'])}")
-        return "\n".join(lines)
-
-    def parse_filters(self, text: str) -> list[str]:
-        """Filters as subscription_matches reads them: topic ids, country codes, actor ids,
-        `flop`. Multi-word names work as typed ("france emmanuel macron flop"): the longest
-        run of words that names something wins; commas may separate filters too."""
-        out: list[str] = []
-        for chunk in text.replace(",", " , ").split(","):
-            words = chunk.split()
-            start = 0
-            while start < len(words):
-                for end in range(len(words), start, -1):
-                    try:
-                        out.append(self._filter(" ".join(words[start:end])))
-                    except UsageError:
-                        if end == start + 1:
-                            raise self._filter_error(words[start]) from None
-                        continue
-                    start = end
-                    break
-        return list(dict.fromkeys(out))
-
-    def _filter(self, words: str) -> str:
-        low = words.lower()
-        if low in self.rules.topics:
-            return low
-        magnitude = magnitude_filter(low)  # flop, half-flip, magnitude>=2
-        if magnitude is not None:
-            return magnitude
-        try:
-            return resolve_country(words, self.rules)
-        except UsageError:
-            return resolve_actor(words, self.rules).id
-
-    def _filter_error(self, words: str) -> UsageError:
-        """The best suggestion for words that name nothing: a topic, a country, an actor."""
-        low = words.lower()
-        hints = difflib.get_close_matches(low, list(self.rules.topics), n=1, cutoff=0.6)
-        for resolve in (resolve_country, resolve_actor):
-            try:
-                resolve(words, self.rules)
-            except UsageError as exc:
-                if "Did you mean" in str(exc):
-                    hints.append(str(exc).split("Did you mean", 1)[1].strip(" ?."))
-        hint = f" Did you mean {hints[0]}?" if hints else ""
-        return UsageError(f"unknown filter {words!r}: use a topic, a country, an actor or"
-                          f" 'flop', 'half-flip', 'magnitude>=2'.{hint}")
 
     # ------------------------------------------------------------------ alerts
 
@@ -437,36 +349,6 @@ def _retry_after(response: Any) -> float:
         return max(1.0, float(value)) if value is not None else 30.0
     except (TypeError, ValueError):
         return 30.0
-
-
-def _head_and_tail(text: str, head: Callable[[str], Any], tail: Callable[[str], Any]
-                   ) -> tuple[Any, Any]:
-    """`<head words> [tail word]`: the whole text as the head first, then the last word as the
-    tail; errors name the head as typed unless only the tail was wrong."""
-    try:
-        return head(text), None
-    except UsageError as whole_error:
-        first, _, last = text.rpartition(" ")
-        if not first:
-            raise
-        try:
-            value = head(first.strip())
-        except UsageError:
-            raise whole_error from None
-        return value, tail(last)
-
-
-def _quote(text: str) -> str:
-    text = " ".join((text or "").split())
-    if len(text) > MAX_QUOTE_CHARS:
-        text = text[:MAX_QUOTE_CHARS - 1] + "…"
-    return slack_escape(text)
-
-
-def _link(url: str, guid: str) -> str:
-    if url and url.startswith(("http://", "https://")):
-        return f"<{slack_escape(url)}|source>"
-    return slack_escape(url or guid or "")
 
 
 def _cap(text: str) -> str:

@@ -3,7 +3,7 @@
 python-telegram-bot v22 (asyncio) runs in the same event loop as the scheduler. Long polling
 by default; a webhook when TELEGRAM_WEBHOOK_URL is set (needs the PTB [webhooks] extra).
 
-Environment (read once, in `TelegramService.__init__`):
+Settings (bot/settings.py reads them from the environment):
   TELEGRAM_ALLOWED_CHATS   comma-separated chat ids allowed to use the bot (empty: everyone)
   TELEGRAM_WEBHOOK_URL     public HTTPS URL of the webhook (unset: long polling)
   TELEGRAM_WEBHOOK_PORT    local port the webhook server listens on (default 8443)
@@ -16,99 +16,58 @@ it (an exception from the HTTP layer, a URL) goes through `_redact`.
 from __future__ import annotations
 
 import asyncio
-import difflib
-import html
 import importlib.util
 import logging
-import os
 import time
-import warnings
-from collections.abc import Awaitable, Callable, Iterable, Mapping
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from collections.abc import Awaitable, Callable, Coroutine
+from datetime import datetime, timedelta
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from telegram import Bot, BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ChatMemberStatus, ChatType, ParseMode
-from telegram.error import (
-    BadRequest,
-    ChatMigrated,
-    Forbidden,
-    InvalidToken,
-    NetworkError,
-    RetryAfter,
-    TelegramError,
-    TimedOut,
-)
-from telegram.ext import (
-    Application,
-    ApplicationBuilder,
-    CommandHandler,
-    ContextTypes,
-    MessageHandler,
-)
+from telegram.error import BadRequest, ChatMigrated, TelegramError
+from telegram.ext import Application, ApplicationBuilder, CommandHandler, ContextTypes, MessageHandler
 from telegram.ext import filters as ptb_filters
 from telegram.request import HTTPXRequest
-from telegram.warnings import PTBDeprecationWarning
 
-from bot.chat.views import TELEGRAM_COMMANDS, telegram_handlers
+from bot.chat import utcnow
+from bot.chat.telegram_parts import (
+    COMMANDS,
+    HELP,
+    command_word,
+    delivery_error,
+    split_message,
+    target_chat,
+    unknown_command_answer,
+)
+from bot.chat.views import telegram_handlers
 from bot.errors import BotError, DeliveryError, UsageError
-from bot.lookup import country_display, resolve_actor, resolve_country, resolve_topic
-from bot.render import AlertView, pending_note, shift_telegram_html, shift_text
+from bot.queries import Queries
+from bot.render import (
+    AlertView,
+    filters_telegram,
+    history_telegram,
+    positions_telegram,
+    shift_telegram_html,
+    shift_text,
+    telegram_escape,
+    topics_telegram,
+)
 from bot.rules import RuleSet
 from bot.settings import Settings
-from bot.shifts import magnitude_filter
 from bot.store import Store
 
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE = 4096
-CHUNK_LIMIT = 4000  # a little under the API's 4096 (UTF-16 units of the parsed text)
-MAX_QUOTE = 800  # one quote in a /positions or /history answer
 HISTORY_ROWS = 10
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 # Telegram's user for "anonymous group admin" messages (sent on behalf of the group itself).
 GROUP_ANONYMOUS_BOT = 1087968824
 
-COMMANDS: tuple[tuple[str, str], ...] = (
-    ("start", "What this bot does"),
-    ("help", "Commands and examples"),
-    ("positions", "Leaders' stances: /positions <country> [topic]"),
-    ("history", "An actor's statements: /history <actor> [topic]"),
-    ("subscribe", "Get stance-shift alerts here: /subscribe [topic|country|actor ...]"),
-    ("unsubscribe", "Stop alerts in this chat"),
-    ("subscriptions", "This chat's alert subscription"),
-    ("topics", "The topics tracked"),
-    *TELEGRAM_COMMANDS,   # /chart, /matrix, /digest (bot/chat/views.py)
-)
-
-HELP = """<b>ShiftWatch</b> follows news feeds for what leaders say on tracked topics and \
-tells you when someone's stance shifts (say from <i>opposes</i> to <i>conditional</i>).
-
-<b>Commands</b>
-/positions &lt;country&gt; [topic] — current stances, with the quote and the source
-/history &lt;actor&gt; [topic] — an actor's latest statements
-/subscribe [topic|country|actor ...] — alerts in this chat (no filter: every shift; \
-<code>flop</code>: only full flops, two steps or more on the stance scale; <code>half-flip</code>: \
-one step; <code>magnitude&gt;=N</code>; separate multi-word names with commas)
-/unsubscribe — stop alerts in this chat
-/subscriptions — what this chat is subscribed to
-/topics — the topics tracked
-
-<b>Examples</b>
-<code>/positions FR</code>
-<code>/positions Germany troops-to-ukraine</code>
-<code>/history Macron</code>
-<code>/subscribe troops-to-ukraine</code>
-<code>/subscribe FR, Keir Starmer, flop</code>
-
-In groups only administrators can change subscriptions."""
-
-Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+App = Application[Any, Any, Any, Any, Any, Any]
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 
 
 class TelegramService:
@@ -117,11 +76,9 @@ class TelegramService:
     prefix = "telegram"
 
     def __init__(self, settings: Settings, store: Store, rules: RuleSet, *,
-                 env: Mapping[str, str] | None = None,
                  clock: Callable[[], datetime] = utcnow,
                  min_interval: float = 1.0,
                  poll_timeout: float = 10.0):
-        env = os.environ if env is None else env
         if not settings.telegram_token:
             raise BotError("TELEGRAM_BOT_TOKEN is not set")
         self.token = settings.telegram_token
@@ -129,18 +86,16 @@ class TelegramService:
         self.base_url = f"{self.api_root}/bot"
         self.store = store
         self.rules = rules
+        self.queries = Queries(store, rules)
         self.clock = clock
         self.min_interval = min_interval  # seconds between two messages to one chat
         self.poll_timeout = poll_timeout
-        self.allowed_chats = _chat_ids(env.get("TELEGRAM_ALLOWED_CHATS", ""))
+        self.allowed_chats = settings.telegram_allowed_chats
         self.admin_chats = settings.telegram_admin_chat_ids  # operational notices go here
-        self.webhook_url = (env.get("TELEGRAM_WEBHOOK_URL") or "").strip() or None
-        try:
-            self.webhook_port = int(env.get("TELEGRAM_WEBHOOK_PORT") or 8443)
-        except ValueError:
-            raise BotError("TELEGRAM_WEBHOOK_PORT must be a port number") from None
-        self.webhook_secret = env.get("TELEGRAM_WEBHOOK_SECRET") or None
-        self._app: Application | None = None
+        self.webhook_url = settings.telegram_webhook_url
+        self.webhook_port = settings.telegram_webhook_port
+        self.webhook_secret = settings.telegram_webhook_secret
+        self._app: App | None = None
         self._bot: Bot | None = None  # for send() when the Application is not running
         self._bot_lock = asyncio.Lock()
         self._last_sent: dict[str, float] = {}
@@ -152,7 +107,7 @@ class TelegramService:
         return HTTPXRequest(connect_timeout=5.0, read_timeout=read_timeout, write_timeout=10.0,
                             pool_timeout=5.0, connection_pool_size=8)
 
-    def build_application(self) -> Application:
+    def build_application(self) -> App:
         app = (ApplicationBuilder().token(self.token).base_url(self.base_url)
                .request(self._request())
                .get_updates_request(self._request(read_timeout=self.poll_timeout + 10.0))
@@ -162,7 +117,7 @@ class TelegramService:
             ("positions", self.cmd_positions), ("history", self.cmd_history),
             ("subscribe", self.cmd_subscribe), ("unsubscribe", self.cmd_unsubscribe),
             ("subscriptions", self.cmd_subscriptions), ("topics", self.cmd_topics),
-            *telegram_handlers(self),
+            *cast(list[tuple[str, Handler]], telegram_handlers(self)),
         ):
             app.add_handler(CommandHandler(name, self._guarded(handler)))
         # after the commands above: a handler group runs only the first handler that matches
@@ -221,7 +176,8 @@ class TelegramService:
 
     async def _sender(self) -> Bot:
         if self._app is not None:
-            return self._app.bot
+            running: Bot = self._app.bot
+            return running
         async with self._bot_lock:
             if self._bot is None:
                 bot = Bot(self.token, base_url=self.base_url, request=self._request())
@@ -235,7 +191,7 @@ class TelegramService:
 
     async def send(self, target: str, alert: AlertView) -> None:
         """One alert to one chat; failures become DeliveryError for the outbox."""
-        chat_id = _target_chat(target)
+        chat_id = target_chat(target)
         bot = await self._sender()
         lock = self._chat_locks.setdefault(target, asyncio.Lock())
         async with lock:
@@ -261,7 +217,7 @@ class TelegramService:
         for target in self.admin_chats:
             try:
                 bot = await self._sender()
-                await bot.send_message(_target_chat(target), text[:MAX_MESSAGE],
+                await bot.send_message(target_chat(target), text[:MAX_MESSAGE],
                                        link_preview_options=NO_PREVIEW)
             except (TelegramError, DeliveryError, BotError) as exc:
                 log.warning("telegram: notice to admin chat %s failed: %s", target, self._redact(exc))
@@ -280,26 +236,7 @@ class TelegramService:
                                    link_preview_options=NO_PREVIEW)
 
     def _delivery_error(self, exc: TelegramError) -> DeliveryError:
-        text = self._redact(exc)
-        if isinstance(exc, RetryAfter):
-            seconds = _retry_seconds(exc)
-            return DeliveryError(f"telegram: rate limited, retry after {seconds:g} s",
-                                 retry_after=seconds)
-        if isinstance(exc, Forbidden):
-            return DeliveryError(f"telegram: {text}", permanent=True)
-        if isinstance(exc, BadRequest):
-            lowered = text.lower()
-            gone = any(s in lowered for s in ("chat not found", "chat_id is empty",
-                                              "user is deactivated", "peer_id_invalid",
-                                              "bot was kicked", "not enough rights to send"))
-            return DeliveryError(f"telegram: {text}", permanent=gone)
-        if isinstance(exc, InvalidToken):
-            return DeliveryError("telegram: the bot token was rejected (check TELEGRAM_BOT_TOKEN)")
-        if isinstance(exc, TimedOut):
-            return DeliveryError(f"telegram: timed out: {text}")
-        if isinstance(exc, NetworkError):
-            return DeliveryError(f"telegram: network or server error: {text}")
-        return DeliveryError(f"telegram: {text}")
+        return delivery_error(exc, self._redact(exc))
 
     def _migrate_subscription(self, old: str, new: str) -> None:
         """A group became a supergroup: its subscription follows it."""
@@ -330,7 +267,7 @@ class TelegramService:
             try:
                 await handler(update, context)
             except UsageError as exc:
-                await self._reply(update, html.escape(str(exc)))
+                await self._reply(update, telegram_escape(str(exc)))
         return run
 
     def _unknown(self, handler: Handler) -> Handler:
@@ -338,7 +275,7 @@ class TelegramService:
         another bot in the same group (/start@other_bot) is none of its business."""
         async def run(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             message = update.effective_message
-            _, _, addressee = _command_word(message.text if message else None).partition("@")
+            _, _, addressee = command_word(message.text if message else None).partition("@")
             if addressee and addressee.lower() != (context.bot.username or "").lower():
                 return
             await handler(update, context)
@@ -391,14 +328,11 @@ class TelegramService:
 
     async def cmd_unknown(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
-        typed = _command_word(message.text if message else None).partition("@")[0]
-        await self._reply(update, html.escape(unknown_command_answer(typed)))
+        typed = command_word(message.text if message else None).partition("@")[0]
+        await self._reply(update, telegram_escape(unknown_command_answer(typed)))
 
     async def cmd_topics(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        lines = ["<b>Topics tracked</b>"]
-        for topic in self.rules.topics.values():
-            lines.append(f"• <code>{html.escape(topic.id)}</code> — {html.escape(topic.name)}")
-        await self._reply(update, "\n".join(lines))
+        await self._reply(update, topics_telegram(self.queries.topics()))
 
     async def cmd_positions(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         args = list(context.args or [])
@@ -408,22 +342,8 @@ class TelegramService:
                                       "<code>/positions Germany troops-to-ukraine</code>. "
                                       "/topics lists the topics.")
             return
-        code, topic = self._split_query(args, resolve_country)
-        found = await asyncio.to_thread(self.store.positions, country=code, topic=topic)
-        where = html.escape(country_display(code, self.rules))
-        on = f" on <i>{html.escape(topic)}</i>" if topic else ""
-        if not found:
-            await self._reply(update, f"No positions recorded for {where}{on} yet.")
-            return
-        blocks = [f"<b>Positions of {where}</b>{on}"]
-        for p in found:
-            blocks.append(
-                f"<b>{html.escape(p.actor_name)}</b> on <i>{html.escape(p.topic)}</i>: "
-                f"<b>{html.escape(p.stance)}</b> since {p.since:%Y-%m-%d}"
-                f"{html.escape(pending_note(p))}\n"
-                f"<blockquote>{html.escape(_clip(p.evidence))}</blockquote>\n"
-                f"{_source(p.url, p.item_guid)}")
-        await self._reply_blocks(update, blocks)
+        answer = await asyncio.to_thread(self.queries.positions_typed, " ".join(args))
+        await self._reply(update, positions_telegram(answer))
 
     async def cmd_history(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         args = list(context.args or [])
@@ -432,36 +352,20 @@ class TelegramService:
                                       "For example <code>/history Macron</code> or "
                                       "<code>/history Keir Starmer troops-to-ukraine</code>.")
             return
-        actor, topic = self._split_query(args, resolve_actor)
-        rows = await asyncio.to_thread(self.store.history, actor.id, topic, HISTORY_ROWS)
-        on = f" on <i>{html.escape(topic)}</i>" if topic else ""
-        name = html.escape(actor.name)
-        if not rows:
-            await self._reply(update, f"No statements recorded for {name}{on} yet.")
-            return
-        blocks = [f"<b>{name}</b>{on}: latest {len(rows)} statements"]
-        for r in rows:
-            said = r.get("said_on")
-            recalled = f" (recalling {said:%Y-%m-%d})" if r.get("historical") and said else ""
-            blocks.append(
-                f"{r['published']:%Y-%m-%d}{recalled} · <i>{html.escape(r['topic'])}</i>: "
-                f"<b>{html.escape(r['stance'])}</b>\n"
-                f"<blockquote>{html.escape(_clip(r['evidence']))}</blockquote>\n"
-                f"{_source(r['url'], r['item_guid'])}")
-        await self._reply_blocks(update, blocks)
+        h = await asyncio.to_thread(self.queries.history_typed, " ".join(args), limit=HISTORY_ROWS)
+        await self._reply(update, history_telegram(h))
 
     async def cmd_subscribe(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        filters = self.parse_filters(context.args or [])
+        filters = self.queries.filters(" ".join(context.args or []))
         if not await self._admin_only(update, context):
             return
         chat = update.effective_chat
         assert chat is not None
-        await asyncio.to_thread(self.store.subscribe, self.prefix, str(chat.id), filters,
+        await asyncio.to_thread(self.queries.subscribe, self.prefix, str(chat.id), filters,
                                 self.clock())
         log.info("telegram: subscribed chat=%s filters=%s", chat.id, filters)
         what = ("every stance shift" if not filters else
-                "shifts matching: " + ", ".join(f"<code>{html.escape(f)}</code>"
-                                                for f in filters))
+                "shifts matching: " + filters_telegram(filters))
         await self._reply(update, f"Subscribed: this chat will get alerts for {what}.\n"
                                   "/unsubscribe stops them.")
 
@@ -470,7 +374,7 @@ class TelegramService:
             return
         chat = update.effective_chat
         assert chat is not None
-        done = await asyncio.to_thread(self.store.unsubscribe, self.prefix, str(chat.id),
+        done = await asyncio.to_thread(self.queries.unsubscribe, self.prefix, str(chat.id),
                                        "unsubscribed by the chat")
         if done:
             log.info("telegram: unsubscribed chat=%s", chat.id)
@@ -481,181 +385,12 @@ class TelegramService:
                                 context: ContextTypes.DEFAULT_TYPE) -> None:
         chat = update.effective_chat
         assert chat is not None
-        rows = await asyncio.to_thread(self.store.subscriptions, platform=self.prefix)
-        mine = [filters for _p, chat_id, filters in rows if chat_id == str(chat.id)]
-        if not mine:
+        filters = await asyncio.to_thread(self.queries.subscription, self.prefix, str(chat.id))
+        if filters is None:
             await self._reply(update, "This chat has no subscription. /subscribe starts one.")
             return
-        filters = mine[0]
-        what = ("every stance shift" if not filters else
-                ", ".join(f"<code>{html.escape(f)}</code>" for f in filters))
-        await self._reply(update, f"This chat gets alerts for: {what}.")
+        await self._reply(update, f"This chat gets alerts for: {filters_telegram(filters)}.")
 
-    # ------------------------------------------------------------------ parsing
-
-    def _split_query(self, args: list[str], resolve: Callable[[str, RuleSet], Any]
-                     ) -> tuple[Any, str | None]:
-        """`<subject words> [topic]`: the whole text as the subject, else the last word as
-        the topic (a multi-word country or actor name needs no quotes)."""
-        try:
-            return resolve(" ".join(args), self.rules), None
-        except UsageError as whole:
-            if len(args) < 2:
-                raise
-            try:
-                subject = resolve(" ".join(args[:-1]), self.rules)
-            except UsageError:
-                raise whole from None  # the suggestion for everything typed is the better one
-        return subject, resolve_topic(args[-1], self.rules)
-
-    def parse_filters(self, args: Iterable[str]) -> list[str]:
-        """Subscription filters: topic ids, country codes, actor ids and `flop`. Commas
-        separate filters; a comma-less part that is no single name is taken word by word."""
-        text = " ".join(args).strip()
-        if not text:
-            return []
-        out: list[str] = []
-        for part in filter(None, (p.strip() for p in text.split(","))):
-            try:
-                out.append(self._filter(part))  # a whole name: "Keir Starmer", "United Kingdom"
-            except UsageError:
-                words = part.split()
-                if len(words) < 2:
-                    raise
-                out.extend(self._filter(w) for w in words)
-        return sorted(set(out))
-
-    def _filter(self, word: str) -> str:
-        lowered = word.lower()
-        magnitude = magnitude_filter(lowered)  # flop, half-flip, magnitude>=2
-        if magnitude is not None:
-            return magnitude
-        if lowered in self.rules.topics:
-            return lowered
-        errors: list[str] = []
-        for resolve in (resolve_country, resolve_actor):
-            try:
-                found = resolve(word, self.rules)
-            except UsageError as exc:
-                errors.append(str(exc))
-                continue
-            return found if isinstance(found, str) else found.id
-        try:
-            topic = resolve_topic(word, self.rules)
-        except UsageError as exc:
-            errors.append(str(exc))
-        else:
-            return topic or lowered
-        hints = [e.split("Did you mean", 1)[1].strip() for e in errors if "Did you mean" in e]
-        hint = f" Did you mean {hints[0]}" if hints else ""
-        raise UsageError(f"unknown filter {word!r}: not a topic, country or actor.{hint} "
-                         "Try /topics, a country code like FR, or a leader's name.")
-
-    async def _reply_blocks(self, update: Update, blocks: list[str]) -> None:
-        await self._reply(update, "\n\n".join(blocks))
-
-
-# ---------------------------------------------------------------------- helpers
-
-
-def unknown_command_answer(typed: str) -> str:
-    """One line: the command was not understood, the closest known one, and every known one."""
-    known = [f"/{name}" for name, _ in COMMANDS]
-    close = difflib.get_close_matches(typed.lower(), known, n=1, cutoff=0.6)
-    hint = f" Did you mean {close[0]}?" if close else ""
-    return f"Unknown command {typed}.{hint} Commands: {' '.join(known)}"
-
-
-def _command_word(text: str | None) -> str:
-    """`/name@bot` of a command message (the words after it are its arguments)."""
-    words = (text or "").split(maxsplit=1)
-    return words[0] if words else ""
-
-
-def split_message(text: str, limit: int = CHUNK_LIMIT) -> list[str]:
-    """Chunks under Telegram's length limit, cut between paragraphs, then lines (never
-    inside a tag: the blocks the bot builds keep their tags within one line)."""
-    if _units(text) <= limit:
-        return [text]
-    chunks: list[str] = []
-    current = ""
-    for piece in _pieces(text, limit):
-        joined = f"{current}\n\n{piece}" if current else piece
-        if _units(joined) <= limit:
-            current = joined
-        else:
-            if current:
-                chunks.append(current)
-            current = piece
-    if current:
-        chunks.append(current)
-    return chunks
-
-
-def _pieces(text: str, limit: int) -> Iterable[str]:
-    for para in text.split("\n\n"):
-        if _units(para) <= limit:
-            yield para
-            continue
-        line_buf = ""
-        for line in para.split("\n"):
-            joined = f"{line_buf}\n{line}" if line_buf else line
-            if _units(joined) <= limit:
-                line_buf = joined
-                continue
-            if line_buf:
-                yield line_buf
-            while _units(line) > limit:  # a single huge line: cut it (rare; plain text only)
-                yield line[: limit // 2]
-                line = line[limit // 2:]
-            line_buf = line
-        if line_buf:
-            yield line_buf
-
-
-def _units(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
-
-def _clip(text: str, limit: int = MAX_QUOTE) -> str:
-    text = text or ""
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def _source(url: str | None, guid: str | None) -> str:
-    if url and url.startswith(("http://", "https://")):
-        return f'<a href="{html.escape(url, quote=True)}">source</a>'
-    return html.escape(url or guid or "")
-
-
-def _chat_ids(raw: str) -> frozenset[int]:
-    ids: set[int] = set()
-    for part in raw.replace(";", ",").split(","):
-        part = part.strip()
-        if not part:
-            continue
-        try:
-            ids.add(int(part))
-        except ValueError:
-            raise BotError(f"TELEGRAM_ALLOWED_CHATS: {part!r} is not a chat id") from None
-    return frozenset(ids)
-
-
-def _target_chat(target: str) -> int | str:
-    target = target.strip()
-    if not target:
-        raise DeliveryError("telegram: no chat id in the destination", permanent=True)
-    try:
-        return int(target)
-    except ValueError:
-        return target  # @channelusername
-
-
-def _retry_seconds(exc: RetryAfter) -> float:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value = exc.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
 async def _quietly(awaitable: Awaitable[Any]) -> None:

@@ -13,24 +13,25 @@ import html
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from functools import partial
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from bot.errors import BotError, DeliveryError, UsageError
 
 if TYPE_CHECKING:
-    from bot.chat.slack import SlackService
-    from bot.chat.telegram import TelegramService
     from bot.digest import Digest
     from bot.store import Store
     from bot.views import Subject
 
 log = logging.getLogger(__name__)
 
-TELEGRAM_COMMANDS: tuple[tuple[str, str], ...] = (
-    ("chart", "A stance timeline picture: /chart <actor|country> [topic]"),
-    ("matrix", "Where each country stands: /matrix [topic]"),
-    ("digest", "Shifts, new actors, failing feeds: /digest [daily|weekly|off]"),
-)
+# The chat services are handed in, never imported here: they import this module.
+TelegramService: TypeAlias = Any
+SlackService: TypeAlias = Any
+
+REFUSAL = ("Sorry, shiftwatch is not enabled in this workspace or channel."
+           " Ask the person who runs it to allow it here.")
+
 SLACK_WORDS = ("chart", "matrix", "digest")
 CHART_FILE = "shiftwatch-chart.png"
 MAX_CAPTION = 1024  # Telegram's limit for a photo's caption
@@ -99,6 +100,16 @@ def _set_digest(store: Store, platform: str, chat: str, choice: str, now: dateti
 # ---------------------------------------------------------------------- Telegram
 
 
+def _subject_and_topic(rules: Any, text: str, resolve: Callable[[str], Any]) -> tuple[Any, str | None]:
+    """`<actor or country words> [topic]`, read as the query layer reads every chat command."""
+    from bot.queries import Queries
+
+    def no_store() -> Any:
+        raise AssertionError("splitting a command opens no database")
+
+    return Queries(no_store, rules).subject_and_topic(text, resolve)
+
+
 def telegram_handlers(service: TelegramService) -> list[tuple[str, Callable[..., Awaitable[None]]]]:
     """(command, handler) pairs for TelegramService.build_application."""
 
@@ -113,7 +124,8 @@ def telegram_handlers(service: TelegramService) -> list[tuple[str, Callable[...,
                                          "e.g. <code>/chart Macron</code> or "
                                          "<code>/chart GB troops-to-ukraine</code>.")
             return
-        subject, topic = service._split_query(args, resolve_subject)
+        subject, topic = _subject_and_topic(service.rules, " ".join(args),
+                                            lambda q: resolve_subject(q, service.rules))
         png, caption = await asyncio.to_thread(_chart, service.store, service.rules, subject, topic)
         if png is None:
             await service._reply(update, html.escape(caption))
@@ -158,16 +170,18 @@ def telegram_handlers(service: TelegramService) -> list[tuple[str, Callable[...,
 
 
 async def telegram_send_digest(service: TelegramService, chat_id: str, digest: Digest) -> None:
+    from telegram import LinkPreviewOptions
     from telegram.constants import ParseMode
     from telegram.error import TelegramError
 
-    from bot.chat.telegram import NO_PREVIEW, _target_chat
+    from bot.chat.telegram_parts import target_chat
     from bot.digest import digest_telegram_html
 
     bot = await service._sender()
     try:
-        await bot.send_message(_target_chat(chat_id), digest_telegram_html(digest),
-                               parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW)
+        await bot.send_message(target_chat(chat_id), digest_telegram_html(digest),
+                               parse_mode=ParseMode.HTML,
+                               link_preview_options=LinkPreviewOptions(is_disabled=True))
     except TelegramError as exc:
         raise service._delivery_error(exc) from None
 
@@ -182,7 +196,6 @@ async def slack_view_command(service: SlackService, command: dict[str, Any],
     word, _, rest = text.partition(" ")
     if word.lower() not in SLACK_WORDS:
         return False
-    from bot.chat.slack import REFUSAL
 
     team, channel = command.get("team_id"), command.get("channel_id") or ""
     if not service.allowed(team, channel):
@@ -230,15 +243,13 @@ async def _slack_answer(service: SlackService, word: str, rest: str, channel: st
 async def _slack_chart(service: SlackService, rest: str, channel: str) -> str:
     from slack_sdk.errors import SlackApiError, SlackClientError
 
-    from bot.chat.slack import _head_and_tail
-    from bot.lookup import resolve_topic
     from bot.render import slack_escape
     from bot.views import resolve_subject
 
     if not rest:
         return "Usage: `/shiftwatch chart <actor|country> [topic]`, e.g. `chart macron`."
-    subject, topic = _head_and_tail(rest, lambda q: resolve_subject(q, service.rules),
-                                    lambda q: resolve_topic(q, service.rules))
+    subject, topic = _subject_and_topic(service.rules, rest,
+                                        lambda q: resolve_subject(q, service.rules))
     png, caption = await asyncio.to_thread(_chart, service.store, service.rules, subject, topic)
     if png is None:
         return slack_escape(caption)
@@ -276,8 +287,6 @@ async def send_due_digests(store: Store, services: Iterable[Any], now: datetime 
     app's destinations; those that are not a chat service are passed over). A digest sent is
     marked so; one that failed is tried again at the next call, one whose chat is gone (a
     permanent delivery error) stops. How many were sent."""
-    from bot.chat.slack import SlackService
-    from bot.chat.telegram import TelegramService
     from bot.digest import due_digests
     from bot.store.digests import digest_subscriptions_of, mark_digest_sent, set_digest
     from bot.views import load_digest
@@ -285,10 +294,10 @@ async def send_due_digests(store: Store, services: Iterable[Any], now: datetime 
     now = now or utcnow()
     senders: dict[str, Callable[[str, Digest], Awaitable[None]]] = {}
     for s in services:
-        if isinstance(s, TelegramService):
-            senders[s.prefix] = lambda chat, d, s=s: telegram_send_digest(s, chat, d)
-        elif isinstance(s, SlackService):
-            senders[s.prefix] = lambda chat, d, s=s: slack_send_digest(s, chat, d)
+        if getattr(s, "prefix", None) == "telegram":
+            senders[s.prefix] = partial(telegram_send_digest, s)
+        elif getattr(s, "prefix", None) == "slack":
+            senders[s.prefix] = partial(slack_send_digest, s)
     subscriptions = await asyncio.to_thread(digest_subscriptions_of, store)
     sent = 0
     for due in due_digests(now, (s for s in subscriptions if s.platform in senders)):

@@ -200,12 +200,13 @@ def read_positions(store: Store, *, country: str | None = None, topic: str | Non
     for r in found:
         p = pending.get((r["actor_id"], r["topic"]))
         moving = p is not None and p["from_stance"] == r["stance"]
+        pending_row = p if moving else None
         out.append(PositionRow(
             actor_id=r["actor_id"], actor_name=r["actor_name"], country=r["country"],
             topic=r["topic"], stance=r["stance"], since=as_utc(r["since"]), evidence=r["evidence"],
             url=r["url"] or r["item_guid"], confidence=float(r["confidence"]),
-            pending_stance=p["to_stance"] if moving else None,
-            pending_since=as_utc(p["published"]) if moving else None))
+            pending_stance=pending_row["to_stance"] if pending_row is not None else None,
+            pending_since=as_utc(pending_row["published"]) if pending_row is not None else None))
     return out
 
 

@@ -36,7 +36,7 @@ async def test_telegram_sends_the_notice_as_plain_text_to_every_admin_chat(
     with TelegramBotAPI(long_poll_cap=0.3) as api:
         settings = Settings(telegram_token=DEFAULT_TOKEN, telegram_api_url=api.api_root,
                             telegram_admin_chat_ids=(str(ADMIN), str(OTHER_ADMIN)))
-        service = TelegramService(settings, store, rules, env={}, poll_timeout=0.2)
+        service = TelegramService(settings, store, rules, poll_timeout=0.2)
         try:
             api.fail_next("sendMessage", status=403, times=1)  # the first admin blocked the bot
             await service.notice(TEXT)
@@ -52,7 +52,7 @@ async def test_telegram_without_admin_chats_sends_nothing(store: Store, rules: R
     monkeypatch.setenv("PTB_TIMEDELTA", "true")
     with TelegramBotAPI(long_poll_cap=0.3) as api:
         settings = Settings(telegram_token=DEFAULT_TOKEN, telegram_api_url=api.api_root)
-        service = TelegramService(settings, store, rules, env={}, poll_timeout=0.2)
+        service = TelegramService(settings, store, rules, poll_timeout=0.2)
         await service.notice(TEXT)
         await service.stop()
         assert api.sent_messages() == []
@@ -63,7 +63,7 @@ async def test_slack_posts_the_escaped_notice_to_the_admin_channel(store: Store,
     with SlackWebAPI(channels={ADMIN_CHANNEL: "ops"}) as api:
         settings = Settings(slack_token=api.token, slack_api_url=api.base_url,
                             slack_admin_channel=ADMIN_CHANNEL)
-        service = SlackService(settings, store, rules, env={})
+        service = SlackService(settings, store, rules)
         await service.notice(TEXT)
         api.fail_next("chat.postMessage", error="channel_not_found")
         await service.notice("second notice")  # logged, not raised
@@ -77,7 +77,7 @@ async def test_slack_posts_the_escaped_notice_to_the_admin_channel(store: Store,
 async def test_slack_without_an_admin_channel_posts_nothing(store: Store, rules: RuleSet) -> None:
     with SlackWebAPI(channels={ADMIN_CHANNEL: "ops"}) as api:
         settings = Settings(slack_token=api.token, slack_api_url=api.base_url)
-        service = SlackService(settings, store, rules, env={})
+        service = SlackService(settings, store, rules)
         await service.notice(TEXT)
         await service.stop()
         assert api.posted_messages() == []

@@ -13,14 +13,16 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.app import App, Pipeline
+from bot.app import App
 from bot.chat.slack import REFUSAL, SlackService
 from bot.errors import BotError, DeliveryError
 from bot.models import Item
+from bot.pipeline import Pipeline
 from bot.render import AlertView
 from bot.rules import RuleSet
 from bot.settings import Settings
 from bot.store import Store
+from tests.chat.conftest import with_env
 from tests.emulators.slack_api import SlackWebAPI, signed_slash_command
 
 REPO = Path(__file__).resolve().parents[2]
@@ -67,7 +69,7 @@ def make_service(api: SlackWebAPI, store: Store, rules: RuleSet, **env: str) -> 
     settings = Settings(slack_token=api.token, slack_api_url=api.base_url)
     environ = {"SLACK_SIGNING_SECRET": SECRET, "SLACK_PORT": "0", "SLACK_HOST": "127.0.0.1",
                **env}
-    return SlackService(settings, store, rules, env=environ)
+    return SlackService(with_env(settings, **environ), store, rules)
 
 
 @pytest.fixture
@@ -302,7 +304,7 @@ async def test_network_errors_are_retryable_and_keep_the_token_secret(
     with SlackWebAPI() as gone:
         url, token = gone.base_url, gone.token
     [shift_id] = feed(store, rules, [(OPEN, day(2024, 2, 27)), (CONDITIONAL, day(2024, 5, 2))])
-    svc = SlackService(Settings(slack_token=token, slack_api_url=url), store, rules, env={})
+    svc = SlackService(Settings(slack_token=token, slack_api_url=url), store, rules)
     with pytest.raises(DeliveryError) as caught:
         await svc.send(ALERTS, alert_for(store, shift_id))
     assert not caught.value.permanent

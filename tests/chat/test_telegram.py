@@ -11,14 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import App, Pipeline
+from bot.app import App
 from bot.chat.telegram import COMMANDS, TelegramService, split_message
 from bot.errors import BotError, DeliveryError
 from bot.models import Item
+from bot.pipeline import Pipeline
 from bot.render import AlertView
 from bot.rules import RuleSet
 from bot.settings import Settings
 from bot.store import Store
+from tests.chat.conftest import with_env
 from tests.emulators.telegram_api import DEFAULT_TOKEN, TelegramBotAPI
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -65,7 +67,7 @@ class Clock:
 
 def make_service(settings: Settings, store: Store, rules: RuleSet, **env: str
                  ) -> TelegramService:
-    return TelegramService(settings, store, rules, env=env, poll_timeout=0.2)
+    return TelegramService(with_env(settings, **env), store, rules, poll_timeout=0.2)
 
 
 @pytest.fixture
@@ -185,6 +187,13 @@ async def test_subscribe_lifecycle(api: TelegramBotAPI, running: TelegramService
     assert "no subscription" in await ask(api, CHAT, "/subscriptions")
 
 
+async def test_subscribe_takes_multi_word_names_without_commas_as_slack_does(
+        api: TelegramBotAPI, running: TelegramService, store: Store) -> None:
+    assert "Subscribed" in await ask(api, CHAT, "/subscribe france emmanuel macron flop")
+    assert store.subscriptions(platform="telegram") == [
+        ("telegram", str(CHAT), ["FR", "emmanuel-macron", "flop"])]
+
+
 async def test_group_non_admin_cannot_subscribe(api: TelegramBotAPI, running: TelegramService,
                                                 store: Store) -> None:
     api.set_admins(GROUP, [7], owner_id=8)
@@ -204,8 +213,8 @@ async def test_group_non_admin_cannot_subscribe(api: TelegramBotAPI, running: Te
 async def test_unauthorised_chat_changes_nothing(api: TelegramBotAPI, settings: Settings,
                                                  store: Store, rules: RuleSet,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TELEGRAM_ALLOWED_CHATS", f"{OTHER}, 99")
-    service = TelegramService(settings, store, rules, poll_timeout=0.2)  # reads os.environ
+    service = TelegramService(with_env(settings, TELEGRAM_ALLOWED_CHATS=f"{OTHER}, 99"), store,
+                              rules, poll_timeout=0.2)
     await service.start()
     try:
         refused = await ask(api, CHAT, "/subscribe")
@@ -349,8 +358,8 @@ async def test_token_stays_out_of_logs(api: TelegramBotAPI, settings: Settings, 
 
 async def test_webhook_needs_the_extra(settings: Settings, store: Store,
                                        rules: RuleSet) -> None:
-    service = TelegramService(settings, store, rules,
-                              env={"TELEGRAM_WEBHOOK_URL": "https://bot.example.org/tg"})
+    service = TelegramService(with_env(settings, TELEGRAM_WEBHOOK_URL="https://bot.example.org/tg"),
+                              store, rules)
     assert service.webhook_port == 8443
     with pytest.raises(BotError, match=r'pip install "python-telegram-bot\[webhooks\]"'):
         await service.start()
@@ -358,10 +367,10 @@ async def test_webhook_needs_the_extra(settings: Settings, store: Store,
 
 def test_configuration_errors(settings: Settings, store: Store, rules: RuleSet) -> None:
     with pytest.raises(BotError, match="TELEGRAM_BOT_TOKEN"):
-        TelegramService(Settings(), store, rules, env={})
+        TelegramService(Settings(), store, rules)
     with pytest.raises(BotError, match="TELEGRAM_ALLOWED_CHATS"):
-        TelegramService(settings, store, rules, env={"TELEGRAM_ALLOWED_CHATS": "me"})
-    service = TelegramService(settings, store, rules, env={"TELEGRAM_ALLOWED_CHATS": "1,-2"})
+        with_env(settings, TELEGRAM_ALLOWED_CHATS="me")
+    service = TelegramService(with_env(settings, TELEGRAM_ALLOWED_CHATS="1,-2"), store, rules)
     assert service.allowed_chats == {1, -2}
     assert service.base_url == settings.telegram_api_url + "/bot"
 
@@ -378,7 +387,7 @@ def test_split_message_stays_under_the_limit() -> None:
 async def test_html_rejected_falls_back_to_plain_text_and_pacing(
         api: TelegramBotAPI, settings: Settings, store: Store, rules: RuleSet) -> None:
     clock = Clock()
-    service = TelegramService(settings, store, rules, env={}, min_interval=0.3)
+    service = TelegramService(settings, store, rules, min_interval=0.3)
     app = subscribed_app(store, rules, service, clock, CHAT)
     [shift_id] = feed(app.pipeline, OPEN, CONDITIONAL)
     alert = AlertView.from_record(store.shift_record(shift_id))
@@ -401,7 +410,7 @@ async def test_rejected_token_fails_start_without_showing_it(
         api: TelegramBotAPI, store: Store, rules: RuleSet) -> None:
     bad = "987654321:AAH-not-the-right-token-000000000000"
     service = TelegramService(Settings(telegram_token=bad, telegram_api_url=api.api_root),
-                              store, rules, env={})
+                              store, rules)
     with pytest.raises(BotError, match="cannot start") as caught:
         await service.start()
     assert bad not in str(caught.value) and bad.split(":")[1] not in str(caught.value)

@@ -72,7 +72,7 @@ def tg_api() -> Iterator[TelegramBotAPI]:
 async def telegram(tg_api: TelegramBotAPI, said: Store, rules: RuleSet
                    ) -> AsyncIterator[TelegramService]:
     settings = Settings(telegram_token=DEFAULT_TOKEN, telegram_api_url=tg_api.api_root)
-    service = TelegramService(settings, said, rules, env={}, poll_timeout=0.2, clock=Clock())
+    service = TelegramService(settings, said, rules, poll_timeout=0.2, clock=Clock())
     await service.start()
     try:
         yield service

@@ -12,7 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 from bot.errors import BotError
-from bot.store import MIGRATIONS, MissingDatabase, Store
+from bot.store import MIGRATIONS, MissingDatabase, Store, revisions
 
 
 def revision(path: Path) -> str:
@@ -47,7 +47,7 @@ def test_a_read_only_store_reads_but_cannot_write(sqlite_store: Store) -> None:
         sqlite_store.ensure_feed(conn, "https://news.example/rss", "News")
     path = sqlite_store.url.removeprefix("sqlite:///")
     with Store.open_existing(path) as store:
-        assert [f["url"] for f in store.all_feeds()] == ["https://news.example/rss"]
+        assert [f.url for f in store.all_feeds()] == ["https://news.example/rss"]
         with pytest.raises(OperationalError, match="readonly"), store.begin() as conn:
             conn.execute(text("DELETE FROM feeds"))
 
@@ -69,3 +69,15 @@ def test_a_file_without_the_schema_is_not_taken_for_a_database(tmp_path: Path) -
     with pytest.raises(BotError, match="no shiftwatch data in it"):
         Store.open_existing(str(empty))
     assert empty.read_bytes() == b""
+
+
+def test_the_revisions_read_from_the_migration_files_are_alembics() -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    scripts = ScriptDirectory.from_config(config)
+    known, heads = revisions()
+    assert known == {s.revision for s in scripts.walk_revisions()}
+    assert heads == sorted(scripts.get_heads())

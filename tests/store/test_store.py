@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from bot.app import Pipeline
 from bot.models import Item
+from bot.pipeline import Pipeline
 from bot.rules import RuleSet
 from bot.store import Store
 
@@ -57,9 +57,9 @@ def test_an_item_is_found_by_its_guid_and_article_url_when_feeds_share_bare_guid
         store.insert_item(conn, "feed-b", "1001", "https://b.example/story", "B", T0, T0)
     with store.begin() as conn:
         found = store.item_by_guid(conn, "1001", "https://b.example/story")
-        assert found is not None and found["feed_url"] == "feed-b"
+        assert found is not None and found.feed_url == "feed-b"
         first = store.item_by_guid(conn, "1001")
-        assert first is not None and first["feed_url"] == "feed-a"  # no URL: the earliest
+        assert first is not None and first.feed_url == "feed-a"  # no URL: the earliest
 
 
 def test_live_blog_entries_sharing_one_link_are_each_kept(store: Store) -> None:
