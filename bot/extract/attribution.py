@@ -396,6 +396,11 @@ def verb_site(g: Grammar, start: int, end: int, lower: str, tokens: list[tuple[i
     return VerbSite(g, lower, tokens, mentions, earlier, start, end, j)
 
 
+def tokens_of(lower: str) -> list[tuple[int, int, str]]:
+    """(start, end, text) of each word and punctuation mark of a folded lower-case sentence."""
+    return [(m.start(), m.end(), m.group(0)) for m in _TOKEN.finditer(lower)]
+
+
 def _filler_ending_at(g: Grammar, tokens: list[tuple[int, int, str]], j: int) -> int:
     """How many tokens ending at `j` make a `between_subject_and_verb` phrase (0: none)."""
     for k in range(min(g.filler_words, j + 1), 0, -1):
@@ -470,7 +475,7 @@ class ReportFinder:
     def reports(self, sentence: Sentence, mentions: list[Mention], ctx: ItemContext) -> list[Report]:
         g = self.grammar
         lower = fold_lower(sentence.text)
-        tokens = [(m.start(), m.end(), m.group(0)) for m in _TOKEN.finditer(lower)]
+        tokens = tokens_of(lower)
         out: list[Report] = []
         verbs = [m for m in (self._verb_rx.finditer(lower) if self._verb_rx else ())
                  if not sentence.inside_quote(m.start())
