@@ -21,6 +21,7 @@ from bot.extract.confidence import Confidence, ConfidenceModel
 from bot.extract.history import HistoryReader, TimeReading
 from bot.extract.mentions import (
     INSTITUTIONAL,
+    NAME_OR_ROLE,
     PERSONAL,
     PROVISIONAL_PREFIX,
     ItemContext,
@@ -169,7 +170,7 @@ class Extractor:
                 # "Stoltenberg repeated his call ..." names who the next "he said" is.
                 subject = self.attribution.subject(lower, raw)
                 res = resolved.get(id(subject)) if subject is not None else None
-                if res is not None and res.actor_id and res.kind in {MentionKind.NAME, MentionKind.ROLE}:
+                if res is not None and res.actor_id and res.kind in NAME_OR_ROLE:
                     ctx.last_speaker, ctx.last_speaker_paragraph = res, s.paragraph
             if reports:
                 # He/she goes back to the sentence's main speaker: a tracked first report keeps
@@ -234,7 +235,7 @@ class Extractor:
                                        "speaking earlier in the sentence")
                     break
             else:
-                near = [x for x in raw if x.kind in {MentionKind.NAME, MentionKind.ROLE} and x.actor_id
+                near = [x for x in raw if x.kind in NAME_OR_ROLE and x.actor_id
                         and x.end <= m.start and not x.possessive]
                 if near:
                     return Mention(m.start, m.end, MentionKind.PRONOUN, near[-1].actor_id,
@@ -498,7 +499,7 @@ def _claim_about_other(report: Report, actors: list[Mention], mentions: list[Men
     first_cue = start + reading.cues[0].start
     speakers = {a.actor_id for a in actors}
     others = [m for m in mentions
-              if m.kind in {MentionKind.NAME, MentionKind.ROLE} and m.actor_id and m.actor_id not in speakers
+              if m.kind in NAME_OR_ROLE and m.actor_id and m.actor_id not in speakers
               and report.verb_end <= m.start < first_cue and not m.possessive
               and not s.inside_quote(m.start)]
     # "..., and that Ukraine still needed ..." starts a clause of the speaker's own.

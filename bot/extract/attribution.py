@@ -18,7 +18,17 @@ from datetime import date
 from enum import StrEnum
 from functools import cached_property
 
-from bot.extract.mentions import INSTITUTIONAL, PERSONAL, ItemContext, Mention, MentionFinder, MentionKind
+from bot.extract.mentions import (
+    COUNTRY,
+    INSTITUTIONAL,
+    NAME,
+    NAME_OR_ROLE,
+    PERSONAL,
+    VOICE,
+    ItemContext,
+    Mention,
+    MentionFinder,
+)
 from bot.extract.patterns import compile_phrase, compile_phrases, one_of
 from bot.extract.sentences import Sentence
 from bot.rules import Language, RuleSet
@@ -221,12 +231,12 @@ def _inherited(v: VerbSite) -> Attributed:
 
 
 def _place_after_preposition(v: VerbSite, m: Mention | None) -> bool:
-    return m is not None and m.kind == MentionKind.COUNTRY and _word_before(v.lower, m.start) in v.g.locative
+    return m is not None and m.kind == COUNTRY and _word_before(v.lower, m.start) in v.g.locative
 
 
 def _speaks(m: Mention) -> bool:
     """A mention that can be a subject: not a possessive ("Macron's"), unless a voice."""
-    return not m.possessive or m.kind == MentionKind.VOICE
+    return not m.possessive or m.kind == VOICE
 
 
 def relative_clause_antecedent(v: VerbSite) -> Attributed | None:
@@ -289,7 +299,7 @@ def apposed_name(v: VerbSite) -> Attributed | None:
     if v.token != "," or v.j == 0:
         return None
     named = _ending_at(v.mentions, v.tokens[v.j - 1][1])
-    if named is not None and named.kind == MentionKind.NAME and not named.possessive \
+    if named is not None and named.kind == NAME and not named.possessive \
             and "," in v.lower[named.start:named.end]:
         return Attributed([named], f"{named.via} + {v.verb!r}")
     return None
@@ -301,7 +311,7 @@ def subject_before_parenthesis(v: VerbSite) -> Attributed | None:
     if v.parenthesis is None:
         return None
     head, _, _, relative = v.parenthesis
-    if head is not None and not head.possessive and (head.kind != MentionKind.COUNTRY or relative):
+    if head is not None and not head.possessive and (head.kind != COUNTRY or relative):
         return Attributed(_coordinated(head, v.mentions, v.lower), f"{head.via} + {v.verb!r}")
     return None
 
@@ -312,7 +322,7 @@ def name_inside_parenthesis(v: VerbSite) -> Attributed | None:
     if v.parenthesis is None:
         return None
     head, inner, such, _ = v.parenthesis
-    if inner and (such or head is None or head.kind == MentionKind.COUNTRY):
+    if inner and (such or head is None or head.kind == COUNTRY):
         target = inner[-1] if such else inner[0]
         return Attributed([target], f"{target.via} (apposition) + {v.verb!r}")
     return None
@@ -426,7 +436,7 @@ def sentence_subject(g: Grammar, lower: str, mentions: list[Mention], need_auxil
         opening = lower[start:m.start]
         if m.start >= start and (opening in ("", "the ") or (
                 g.honorific is not None and g.honorific.match(opening))):
-            if m.possessive and m.kind != MentionKind.VOICE:
+            if m.possessive and m.kind != VOICE:
                 return None
             rest = lower[m.end:]
             relative = g.relative_clause.match(rest)
@@ -434,7 +444,7 @@ def sentence_subject(g: Grammar, lower: str, mentions: list[Mention], need_auxil
                 rest = rest[relative.end():]
             following = rest.split(None, 2)
             if not need_auxiliary or (following and following[0].strip(",") in g.auxiliaries):
-                if need_auxiliary and m.kind == MentionKind.COUNTRY and following[0] in g.copulas and (
+                if need_auxiliary and m.kind == COUNTRY and following[0] in g.copulas and (
                         len(following) < 2 or not g.takes_a_stance(following[1])):
                     return None  # "Spain is one of the biggest exporters": a fact, not a voice
                 return m
@@ -567,18 +577,18 @@ class ReportFinder:
             after = re.match(r"\s+(?:that\s+)?", lower[r.verb_end:])
             at = r.verb_end + (after.end() if after else 0)
             named = next((m for m in mentions if m.start == at and m.possessive and m.actor_id
-                          and m.kind in {MentionKind.NAME, MentionKind.ROLE}
+                          and m.kind in NAME_OR_ROLE
                           and self._spokesperson_position.match(lower[m.end:])), None)
             voice = None
             if named is not None:
-                voice = Mention(named.start, named.end, MentionKind.VOICE, named.actor_id,
+                voice = Mention(named.start, named.end, VOICE, named.actor_id,
                                 f"{named.via} through a spokesperson")
             elif subject.group(1):
                 code = self._mentions.country_of_qualifier(subject.group(1))
                 office = self.rules.countries[code].voice if code else None
                 actor = self.rules.holder(code, office, day) if code and office else None
                 if actor is not None:
-                    voice = Mention(r.verb_start, r.verb_start, MentionKind.VOICE, actor.id,
+                    voice = Mention(r.verb_start, r.verb_start, VOICE, actor.id,
                                     f"{subject.group(0).strip()!r} speaks for the {office}")
             if voice is None:
                 out.append(r)
@@ -594,7 +604,7 @@ def _drop_reported_subjects(reports: list[Report], lower: str) -> list[Report]:
     the words of a named speaker inserted after them is what the speaker said, not a voice."""
     for r in reports:
         head = r.speakers[0] if r.speakers else None
-        if head is None or head.kind != MentionKind.NAME or not head.start < r.verb_start \
+        if head is None or head.kind != NAME or not head.start < r.verb_start \
                 or not lower[:head.start].rstrip().endswith(","):
             continue
         earlier = [e for e in reports if e is not r and e.verb_start < head.start and e.speakers
@@ -612,7 +622,7 @@ def _word_before(lower: str, pos: int) -> str:
 
 
 def _ending_at(mentions: list[Mention], end: int) -> Mention | None:
-    hits = [m for m in mentions if m.end == end or (m.kind == MentionKind.VOICE and m.end >= end > m.start)]
+    hits = [m for m in mentions if m.end == end or (m.kind == VOICE and m.end >= end > m.start)]
     return hits[-1] if hits else None
 
 

@@ -34,10 +34,25 @@ class MentionKind(StrEnum):
     QUOTE = "quote"                # a quotation closed in a later sentence by its speaker
 
 
+# The kinds as module names for the hot loops that compare them: an Enum member looked up on its
+# class costs several times a global name (Python 3.11).
+NAME = MentionKind.NAME
+VOICE = MentionKind.VOICE
+ROLE = MentionKind.ROLE
+INSTITUTION = MentionKind.INSTITUTION
+BARE_ROLE = MentionKind.BARE_ROLE
+COUNTRY = MentionKind.COUNTRY
+PRONOUN = MentionKind.PRONOUN
+QUOTE = MentionKind.QUOTE
+
 # Kinds of mention that speak for someone else (weighed lower: see bot/extract/confidence.py).
-INSTITUTIONAL = frozenset({MentionKind.VOICE, MentionKind.INSTITUTION, MentionKind.COUNTRY})
+INSTITUTIONAL = frozenset({VOICE, INSTITUTION, COUNTRY})
 # Kinds that name a person themselves (a later "he" may mean them).
-PERSONAL = frozenset({MentionKind.NAME, MentionKind.ROLE, MentionKind.BARE_ROLE})
+PERSONAL = frozenset({NAME, ROLE, BARE_ROLE})
+# A name or a role phrase: who a pronoun after them and another's claim about them can mean.
+NAME_OR_ROLE = frozenset({NAME, ROLE})
+_TITLE_KINDS = frozenset({ROLE, BARE_ROLE})
+_NOT_A_VOICE_OWNER = frozenset({PRONOUN, COUNTRY})   # "his office", "France's government"
 
 
 @dataclass(frozen=True)
@@ -178,7 +193,7 @@ class MentionFinder:
         found: list[Mention] = []
         for m in self._name_rx.finditer(plain) if self._name_rx else ():
             actor_id = self._names[m.group(0)]
-            found.append(Mention(m.start(), m.end(), MentionKind.NAME, actor_id, f"name {m.group(0)!r}"))
+            found.append(Mention(m.start(), m.end(), NAME, actor_id, f"name {m.group(0)!r}"))
         for m in self._office_rx.finditer(lower) if self._office_rx else ():
             mention = self._role(m, lower, ctx)
             provisional = self._provisional(m, sentence.text, plain, lower, ctx)
@@ -186,23 +201,23 @@ class MentionFinder:
                 found.append(provisional)
             elif mention:
                 found.append(mention)
-            elif any(f.kind == MentionKind.NAME and 0 < f.start - m.end() <= 2
+            elif any(f.kind == NAME and 0 < f.start - m.end() <= 2
                      and not lower[m.end():f.start].strip() for f in found):
                 # "Chancellor Olaf Scholz", "Prime Minister Viktor Orban": a bare title before a
                 # listed name is part of how the name is written (_merge folds it in), so the
                 # titled name can open the sentence as its subject.
-                found.append(Mention(m.start(), m.end(), MentionKind.ROLE, None, f"title {m.group(0)!r}"))
+                found.append(Mention(m.start(), m.end(), ROLE, None, f"title {m.group(0)!r}"))
         prx = ctx.provisional_rx()
         for m in prx.finditer(plain) if prx else ():
             actor_id = ctx.provisional_names[m.group(0)]
             if not any(f.start <= m.start() < f.end for f in found):
-                found.append(Mention(m.start(), m.end(), MentionKind.NAME, actor_id,
+                found.append(Mention(m.start(), m.end(), NAME, actor_id,
                                      f"name {m.group(0)!r} (provisional, named earlier)"))
         for m in self._inst_rx.finditer(lower) if self._inst_rx else ():
             inst = self.rules.institutions[self._inst[m.group(0)]]
             actor = (self.rules.actors.get(inst.actor) if inst.actor else
                      self.rules.holder(inst.country or "", inst.office or "", ctx.day))
-            found.append(Mention(m.start(), m.end(), MentionKind.INSTITUTION, actor.id if actor else None,
+            found.append(Mention(m.start(), m.end(), INSTITUTION, actor.id if actor else None,
                                  f"institution {m.group(0)!r}"))
         for m in self._place_rx.finditer(plain) if self._place_rx else ():
             code = self._places[m.group(0)]
@@ -210,11 +225,11 @@ class MentionFinder:
                 continue  # "NATO calls ...", "the EU imposed ...": the body's collective act
             voice = self.rules.countries[code].voice
             actor = self.rules.holder(code, voice, ctx.day) if voice else None
-            found.append(Mention(m.start(), m.end(), MentionKind.COUNTRY, actor.id if actor else None,
+            found.append(Mention(m.start(), m.end(), COUNTRY, actor.id if actor else None,
                                  f"country {m.group(0)!r} speaks through its {voice}"))
         for m in self._pronoun_rx.finditer(lower) if self._pronoun_rx else ():
             if not sentence.inside_quote(m.start()):
-                found.append(Mention(m.start(), m.end(), MentionKind.PRONOUN, None,
+                found.append(Mention(m.start(), m.end(), PRONOUN, None,
                                      f"pronoun {m.group(0)!r}"))
         return self._finish(_merge(found), lower)
 
@@ -264,7 +279,7 @@ class MentionFinder:
             if len(words[-1]) > 3:
                 ctx.provisional_names.setdefault(words[-1], actor_id)
         end = m.end() + person.end(1) - m.end()
-        return Mention(start, end, MentionKind.NAME, actor_id,
+        return Mention(start, end, NAME, actor_id,
                        f"provisional {name!r} {how} {role_text!r} of {code}")
 
     def _no_longer_held(self, lower: str, start: int, office_start: int) -> bool:
@@ -294,7 +309,7 @@ class MentionFinder:
         if len(close) != 1:
             return None
         start = m.start() - (len(before.group(0)) if before else 0)
-        return Mention(start, written.end(1), MentionKind.ROLE, close[0].id,
+        return Mention(start, written.end(1), ROLE, close[0].id,
                        f"role {lower[start:m.end()]!r} on {ctx.day} before {written.group(1)!r}, "
                        f"read as {close[0].name}", office=office)
 
@@ -318,35 +333,35 @@ class MentionFinder:
             if code:
                 current = [a for a in current if any(r.country == code for r in a.roles)]
             if len(current) == 1:
-                return Mention(start, end, MentionKind.ROLE, current[0].id, f"title {phrase!r}")
+                return Mention(start, end, ROLE, current[0].id, f"title {phrase!r}")
             return None
         if code is not None:
             if office == "@voice":
                 office = self.rules.countries[code].voice or ""
             actor = self.rules.holder(code, office, ctx.day)
             via = f"role {lower[start:end]!r} on {ctx.day}"
-            return Mention(start, end, MentionKind.ROLE, actor.id if actor else None, via, office=office)
+            return Mention(start, end, ROLE, actor.id if actor else None, via, office=office)
         if office == "@voice":
             return None
         if lower[max(0, start - 4):start] == "the ":
-            return Mention(start - 4, end, MentionKind.BARE_ROLE, None, f"role {lower[start - 4:end]!r}",
+            return Mention(start - 4, end, BARE_ROLE, None, f"role {lower[start - 4:end]!r}",
                            office=office)
         return None
 
     def _finish(self, mentions: list[Mention], lower: str) -> list[Mention]:
         out: list[Mention] = []
         for m in mentions:
-            if out and m.kind == MentionKind.NAME and out[-1].kind == MentionKind.COUNTRY \
+            if out and m.kind == NAME and out[-1].kind == COUNTRY \
                     and out[-1].possessive and m.start - out[-1].end <= 3:
                 # "Poland's Donald Tusk": the country qualifies the name.
                 q = out.pop()
-                m = Mention(q.start, m.end, MentionKind.NAME, m.actor_id,
+                m = Mention(q.start, m.end, NAME, m.actor_id,
                             f"{lower[q.start:q.end]}'s + {m.via}")
             tail = lower[m.end:m.end + 40]
             if tail.startswith(("'s ", "' ")):
                 voice = self._voice_noun_rx.match(tail) if self._voice_noun_rx else None
-                if voice and m.kind not in {MentionKind.PRONOUN, MentionKind.COUNTRY}:
-                    m = Mention(m.start, m.end + voice.end(), MentionKind.VOICE, m.actor_id,
+                if voice and m.kind not in _NOT_A_VOICE_OWNER:
+                    m = Mention(m.start, m.end + voice.end(), VOICE, m.actor_id,
                                 m.via + f" through {tail[:voice.end()].strip()!r}")
                 else:
                     m = Mention(m.start, m.end, m.kind, m.actor_id, m.via, True, m.office)
@@ -355,13 +370,13 @@ class MentionFinder:
 
     def resolve(self, mention: Mention, ctx: ItemContext, paragraph: int) -> Mention | None:
         """Give pronouns and bare roles their actor from the item's context (None: untracked)."""
-        if mention.kind == MentionKind.PRONOUN:
+        if mention.kind == PRONOUN:
             last = ctx.last_speaker
             if last is None or paragraph - ctx.last_speaker_paragraph > 2 or last.actor_id is None:
                 return None
-            return Mention(mention.start, mention.end, MentionKind.PRONOUN, last.actor_id,
+            return Mention(mention.start, mention.end, PRONOUN, last.actor_id,
                            f"{mention.via} -> last speaker ({last.via})")
-        if mention.kind == MentionKind.BARE_ROLE and mention.actor_id is None:
+        if mention.kind == BARE_ROLE and mention.actor_id is None:
             for actor_id in reversed(ctx.mentioned):
                 actor = self.rules.actors.get(actor_id)
                 if actor and _holds(actor, mention.office or "", ctx.day):
@@ -386,8 +401,8 @@ def _holds(actor: Actor, office: str, day: date) -> bool:
     return any(r.office == office and r.held_on(day) for r in actor.roles)
 
 
-_KIND_RANK = {MentionKind.NAME: 0, MentionKind.VOICE: 1, MentionKind.ROLE: 2, MentionKind.INSTITUTION: 3,
-              MentionKind.BARE_ROLE: 4, MentionKind.COUNTRY: 5, MentionKind.PRONOUN: 6}
+_KIND_RANK = {NAME: 0, VOICE: 1, ROLE: 2, INSTITUTION: 3,
+              BARE_ROLE: 4, COUNTRY: 5, PRONOUN: 6}
 
 
 def _merge(found: list[Mention]) -> list[Mention]:
@@ -403,11 +418,11 @@ def _merge(found: list[Mention]) -> list[Mention]:
         kept.append(m)
     merged: list[Mention] = []
     for m in kept:
-        if merged and m.kind == MentionKind.NAME \
-                and merged[-1].kind in {MentionKind.ROLE, MentionKind.BARE_ROLE} \
+        if merged and m.kind == NAME \
+                and merged[-1].kind in _TITLE_KINDS \
                 and m.start - merged[-1].end <= 2:
             role = merged.pop()
-            m = Mention(role.start, m.end, MentionKind.NAME, m.actor_id, f"title + {m.via}")
+            m = Mention(role.start, m.end, NAME, m.actor_id, f"title + {m.via}")
         merged.append(m)
     return merged
 
