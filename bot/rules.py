@@ -156,6 +156,71 @@ class Language:
     date_not_statement: tuple[str, ...]
     honorifics: tuple[str, ...] = ()          # "Sir", "Mr": part of how a name is written
     between_subject_and_verb: tuple[str, ...] = ()   # "up to now", "first": "Scholz first said"
+    according_phrases: tuple[str, ...] = ()   # "according to X"
+    # Closed word classes (the last section of language.yaml, each with its role and an example
+    # there): the grammar extraction reads sentences with. Plain lower-case words.
+    day_names: tuple[str, ...] = ()
+    month_names: tuple[str, ...] = ()
+    month_abbreviations: tuple[str, ...] = ()
+    relative_days: tuple[str, ...] = ()
+    skipped_before_verb: tuple[str, ...] = ()
+    time_openers_before_verb: tuple[str, ...] = ()
+    periods_before_verb: tuple[str, ...] = ()
+    prepositions_before_month: tuple[str, ...] = ()
+    month_phrase_openers: tuple[str, ...] = ()
+    locative_prepositions: tuple[str, ...] = ()
+    hypothetical_openers: tuple[str, ...] = ()
+    noun_determiners: tuple[str, ...] = ()
+    infinitive_or_passive_markers: tuple[str, ...] = ()
+    continuing_conjunctions: tuple[str, ...] = ()
+    fronted_openers: tuple[str, ...] = ()
+    auxiliaries: tuple[str, ...] = ()
+    copulas: tuple[str, ...] = ()
+    stance_predicates: tuple[str, ...] = ()
+    inversion_fillers: tuple[str, ...] = ()
+    not_a_name: tuple[str, ...] = ()
+    former_markers: tuple[str, ...] = ()
+    former_markers_after_country: tuple[str, ...] = ()
+    relative_pronouns: tuple[str, ...] = ()
+    speaker_pronouns: tuple[str, ...] = ()
+    inclusion_markers: tuple[str, ...] = ()
+    articles: tuple[str, ...] = ()
+    spokesperson_employers: tuple[str, ...] = ()
+    spokesperson_nouns: tuple[str, ...] = ()
+    spokesperson_position_nouns: tuple[str, ...] = ()
+    viewpoint_openers: tuple[str, ...] = ()
+    viewpoint_nouns: tuple[str, ...] = ()
+    position_nouns: tuple[str, ...] = ()
+    position_verbs: tuple[str, ...] = ()
+    position_adjectives: tuple[str, ...] = ()
+    question_words: tuple[str, ...] = ()
+    link_words: tuple[str, ...] = ()
+    answer_no: tuple[str, ...] = ()
+    answer_yes: tuple[str, ...] = ()
+    head_shake_verbs: tuple[str, ...] = ()
+    yes_no_question_words: tuple[str, ...] = ()
+    clause_break_conjunctions: tuple[str, ...] = ()
+    clause_break_words: tuple[str, ...] = ()
+    clause_break_subjects: tuple[str, ...] = ()
+    asked_question_words: tuple[str, ...] = ()
+    background_restrictors: tuple[str, ...] = ()
+    background_counts: tuple[str, ...] = ()
+    background_units: tuple[str, ...] = ()
+    background_relations: tuple[str, ...] = ()
+    time_openers_after_verb: tuple[str, ...] = ()
+    periods_after_verb: tuple[str, ...] = ()
+    parts_of_day: tuple[str, ...] = ()
+    clause_boundary_conjunctions: tuple[str, ...] = ()
+    date_prepositions: tuple[str, ...] = ()
+    ambiguous_month_names: tuple[str, ...] = ()
+    month_prepositions: tuple[str, ...] = ()
+    year_prepositions: tuple[str, ...] = ()
+    units_after_last: tuple[str, ...] = ()
+    future_markers: tuple[str, ...] = ()
+    abbreviations: tuple[str, ...] = ()
+    month_parts: dict[str, int] = field(default_factory=dict)
+    number_words: dict[str, int] = field(default_factory=dict)
+    time_units: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -345,6 +410,91 @@ class LanguageFile(_Strict):
     date_not_statement: list[str] = Field(default_factory=list)
     honorifics: list[str] = Field(default_factory=list)
     between_subject_and_verb: list[str] = Field(default_factory=list)
+    according_phrases: list[str] = Field(default_factory=list)
+    day_names: list[str] = Field(default_factory=list)
+    month_names: list[str] = Field(default_factory=list)
+    month_abbreviations: list[str] = Field(default_factory=list)
+    relative_days: list[str] = Field(default_factory=list)
+    skipped_before_verb: list[str] = Field(default_factory=list)
+    time_openers_before_verb: list[str] = Field(default_factory=list)
+    periods_before_verb: list[str] = Field(default_factory=list)
+    prepositions_before_month: list[str] = Field(default_factory=list)
+    month_phrase_openers: list[str] = Field(default_factory=list)
+    locative_prepositions: list[str] = Field(default_factory=list)
+    hypothetical_openers: list[str] = Field(default_factory=list)
+    noun_determiners: list[str] = Field(default_factory=list)
+    infinitive_or_passive_markers: list[str] = Field(default_factory=list)
+    continuing_conjunctions: list[str] = Field(default_factory=list)
+    fronted_openers: list[str] = Field(default_factory=list)
+    auxiliaries: list[str] = Field(default_factory=list)
+    copulas: list[str] = Field(default_factory=list)
+    stance_predicates: list[str] = Field(default_factory=list)
+    inversion_fillers: list[str] = Field(default_factory=list)
+    not_a_name: list[str] = Field(default_factory=list)
+    former_markers: list[str] = Field(default_factory=list)
+    former_markers_after_country: list[str] = Field(default_factory=list)
+    relative_pronouns: list[str] = Field(default_factory=list)
+    speaker_pronouns: list[str] = Field(default_factory=list)
+    inclusion_markers: list[str] = Field(default_factory=list)
+    articles: list[str] = Field(default_factory=list)
+    spokesperson_employers: list[str] = Field(default_factory=list)
+    spokesperson_nouns: list[str] = Field(default_factory=list)
+    spokesperson_position_nouns: list[str] = Field(default_factory=list)
+    viewpoint_openers: list[str] = Field(default_factory=list)
+    viewpoint_nouns: list[str] = Field(default_factory=list)
+    position_nouns: list[str] = Field(default_factory=list)
+    position_verbs: list[str] = Field(default_factory=list)
+    position_adjectives: list[str] = Field(default_factory=list)
+    question_words: list[str] = Field(default_factory=list)
+    link_words: list[str] = Field(default_factory=list)
+    answer_no: list[str] = Field(default_factory=list)
+    answer_yes: list[str] = Field(default_factory=list)
+    head_shake_verbs: list[str] = Field(default_factory=list)
+    yes_no_question_words: list[str] = Field(default_factory=list)
+    clause_break_conjunctions: list[str] = Field(default_factory=list)
+    clause_break_words: list[str] = Field(default_factory=list)
+    clause_break_subjects: list[str] = Field(default_factory=list)
+    asked_question_words: list[str] = Field(default_factory=list)
+    background_restrictors: list[str] = Field(default_factory=list)
+    background_counts: list[str] = Field(default_factory=list)
+    background_units: list[str] = Field(default_factory=list)
+    background_relations: list[str] = Field(default_factory=list)
+    time_openers_after_verb: list[str] = Field(default_factory=list)
+    periods_after_verb: list[str] = Field(default_factory=list)
+    parts_of_day: list[str] = Field(default_factory=list)
+    clause_boundary_conjunctions: list[str] = Field(default_factory=list)
+    date_prepositions: list[str] = Field(default_factory=list)
+    ambiguous_month_names: list[str] = Field(default_factory=list)
+    month_prepositions: list[str] = Field(default_factory=list)
+    year_prepositions: list[str] = Field(default_factory=list)
+    units_after_last: list[str] = Field(default_factory=list)
+    future_markers: list[str] = Field(default_factory=list)
+    abbreviations: list[str] = Field(default_factory=list)
+    month_parts: dict[str, int] = Field(default_factory=dict)
+    number_words: dict[str, int] = Field(default_factory=dict)
+    time_units: dict[str, int] = Field(default_factory=dict)
+
+
+# Plain word lists of language.yaml (not cue phrases) and its word -> number tables.
+LANGUAGE_WORD_LISTS = (
+    "day_names", "month_names", "month_abbreviations", "relative_days", "skipped_before_verb",
+    "time_openers_before_verb", "periods_before_verb", "prepositions_before_month",
+    "month_phrase_openers", "locative_prepositions", "hypothetical_openers", "noun_determiners",
+    "infinitive_or_passive_markers", "continuing_conjunctions", "fronted_openers",
+    "auxiliaries", "copulas", "stance_predicates", "inversion_fillers", "not_a_name",
+    "former_markers", "former_markers_after_country", "relative_pronouns", "speaker_pronouns",
+    "inclusion_markers", "articles", "spokesperson_employers", "spokesperson_nouns",
+    "spokesperson_position_nouns", "viewpoint_openers", "viewpoint_nouns", "position_nouns",
+    "position_verbs", "position_adjectives", "question_words", "link_words", "answer_no",
+    "answer_yes", "head_shake_verbs", "yes_no_question_words", "clause_break_conjunctions",
+    "clause_break_words", "clause_break_subjects", "asked_question_words",
+    "background_restrictors", "background_counts", "background_units", "background_relations",
+    "time_openers_after_verb", "periods_after_verb", "parts_of_day",
+    "clause_boundary_conjunctions", "date_prepositions", "ambiguous_month_names",
+    "month_prepositions", "year_prepositions", "units_after_last", "future_markers",
+    "abbreviations",
+)
+LANGUAGE_WORD_MAPS = ("month_parts", "number_words", "time_units")
 
 
 # ---------------------------------------------------------------- loading and checking
@@ -397,6 +547,7 @@ def build_ruleset(docs: dict[str, YamlDoc], source: str = "") -> RuleSet:
     stances = _check_stances(stances_in, report)
     topics = _check_topics(topics_in, stances, report)
     _check_phrases(docs, report)
+    _check_words(language_in, report)
     if problems:
         raise ConfigError(problems)
     lang = language_in
@@ -418,6 +569,9 @@ def build_ruleset(docs: dict[str, YamlDoc], source: str = "") -> RuleSet:
             date_not_statement=tuple(lang.date_not_statement),
             honorifics=tuple(lang.honorifics),
             between_subject_and_verb=tuple(lang.between_subject_and_verb),
+            according_phrases=tuple(lang.according_phrases),
+            **{name: tuple(getattr(lang, name)) for name in LANGUAGE_WORD_LISTS},
+            **{name: dict(getattr(lang, name)) for name in LANGUAGE_WORD_MAPS},
         ),
         source=source,
     )
@@ -656,6 +810,39 @@ def _check_phrases(docs: dict[str, YamlDoc], report: _Reporter) -> None:
                    "reporting_verbs", "refer_back", "historical_markers", "hedges", "report_nouns",
                    "voice_nouns", "date_not_statement", "modals", "actions", "objects",
                    "honorifics", "between_subject_and_verb", "drop_cues",
-                   "not_conditions"}
+                   "not_conditions", "according_phrases"}
     for name in ("topics", "stances", "language"):
         walk(name, docs[name].data, (), lambda p: any(k in phrase_keys for k in p if isinstance(k, str)))
+
+
+_WORD = re.compile(r"^[\w'.-]+(?: [\w'.-]+)*$")
+
+
+def _check_words(data: LanguageFile, report: _Reporter) -> None:
+    """The closed word classes of language.yaml are plain lower-case words (one space between
+    the words of an entry), each month abbreviation the start of exactly one month name."""
+    def word_problem(value: str) -> str | None:
+        if not value.strip():
+            return "empty word"
+        if not _WORD.match(value):
+            return f"{value!r}: plain words only (letters, digits, ' . -), one space between words"
+        if value != value.lower():
+            return f"{value!r}: words here are lower-case"
+        return None
+
+    for name in LANGUAGE_WORD_LISTS:
+        for i, value in enumerate(getattr(data, name)):
+            if (message := word_problem(value)) is not None:
+                report("language", (name, i), message)
+    for name in LANGUAGE_WORD_MAPS:
+        for key in getattr(data, name):
+            if (message := word_problem(key)) is not None:
+                report("language", (name, key), message)
+    for i, unit in enumerate(data.units_after_last):
+        if unit not in data.time_units:
+            report("language", ("units_after_last", i), f"{unit!r} is not one of time_units")
+    for i, abbreviation in enumerate(data.month_abbreviations):
+        months = [m for m in data.month_names if m.startswith(abbreviation)]
+        if len(months) != 1:
+            report("language", ("month_abbreviations", i),
+                   f"{abbreviation!r} is the start of {len(months)} month names, not one")

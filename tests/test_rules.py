@@ -112,6 +112,34 @@ def test_a_missing_rules_file_is_named(rules_dir: Path) -> None:
     assert any("language.yaml: file not found" in p for p in problems(rules_dir))
 
 
+@pytest.mark.parametrize(("old", "new", "field", "message"), [
+    ("auxiliaries: [is, are,", "auxiliaries: [is, Are,", "auxiliaries[1]",
+     "'Are': words here are lower-case"),
+    ("question_words: [who, whether,", "question_words: [who, (whether|if),", "question_words[1]",
+     "'(whether|if)': plain words only"),
+    ("day_names: [monday,", "day_names: ['  ',", "day_names[0]", "empty word"),
+    ("month_abbreviations: [jan,", "month_abbreviations: [ju,", "month_abbreviations[0]",
+     "'ju' is the start of 2 month names, not one"),
+])
+def test_a_malformed_word_in_a_word_list_names_file_line_and_field(
+        rules_dir: Path, old: str, new: str, field: str, message: str) -> None:
+    f = rules_dir / "language.yaml"
+    edit(f, old, new)
+    line = line_of(f, new)
+    found = problems(rules_dir)
+    assert any(p.startswith(f"{f}:{line}: {field}: {message}") for p in found), found
+
+
+def test_the_grammar_is_read_from_language_yaml(rules_dir: Path) -> None:
+    """A bare "No" answers the question put to the speaker because `answer_no` lists it."""
+    text = "Asked whether Germany would send Taurus missiles to Kyiv, Scholz said: \"No.\""
+    before = run(Extractor(load_rules(rules_dir)), text, "2024-03-01")
+    assert [(s.actor_id, s.stance) for s in before] == [("olaf-scholz", "opposes")]
+    f = rules_dir / "language.yaml"
+    edit(f, 'answer_no: ["no", ', "answer_no: [")
+    assert not run(Extractor(load_rules(rules_dir)), text, "2024-03-01")
+
+
 def test_confidence_factors_are_read_from_stances_yaml(rules_dir: Path) -> None:
     f = rules_dir / "stances.yaml"
     edit(f, "    institution: 0.65 ", "    institution: 0.5 ")

@@ -5,7 +5,7 @@ every sentence, why each decision was taken (what `shiftwatch rules explain` pri
 
 Provisional actors: a person nobody listed in actors.yaml, introduced with an office and a
 country ("Swedish Prime Minister Ulf Kristersson"), speaks as actor `provisional:<slug of the
-name>` (see `speakers.provisional_id`). Their statements carry `provisional=True`, the country
+name>` (see `mentions.provisional_id`). Their statements carry `provisional=True`, the country
 from the country name or demonym, and an `attribution` that starts with `role: <office as
 written>; ` (e.g. "role: opposition leader; provisional 'Peter Dutton' introduced as ...").
 """
@@ -16,38 +16,59 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import date
 
+from bot.extract.attribution import QUOTATION_RULES, AttributionRule, Report, ReportFinder
 from bot.extract.confidence import Confidence, ConfidenceModel
 from bot.extract.history import HistoryReader, TimeReading
-from bot.extract.patterns import compile_phrases
-from bot.extract.sentences import Sentence, split_sentences
-from bot.extract.speakers import (
+from bot.extract.mentions import (
     INSTITUTIONAL,
+    NAME_OR_ROLE,
+    PERSONAL,
     PROVISIONAL_PREFIX,
     ItemContext,
     Mention,
-    Report,
-    SpeakerFinder,
+    MentionFinder,
+    MentionKind,
 )
+from bot.extract.patterns import compile_phrases, one_of
+from bot.extract.sentences import Sentence, split_sentences
 from bot.extract.stance import StanceClassifier, StanceReading
 from bot.extract.topics import TopicHit, TopicMatcher
 from bot.models import Item, Statement
-from bot.rules import Actor, RuleSet
+from bot.rules import Actor, Language, RuleSet
 from bot.textnorm import fold_lower
 
 # How far back (sentences) a topic carries to a sentence without a keyword of its own.
 CARRY_SENTENCES = 3
-# "Asked whether the US would provide a backstop, he said ...": the question is not his words.
-_ASKED = re.compile(r"\basked\b[^,;]{0,80}?\b(?:about|whether|if|how|what|why|when)\b[^,;]*(?:[,;]|$)")
-# The reporter's own background after the reported words: "..., days after Biden allowed ...".
-_BACKGROUND = re.compile(r",\s+(?:only\s+|just\s+)?(?:(?:a|one|two|three|several|few|\d+)\s+)?"
-                         r"(?:days?|weeks?|hours?|months?)\s+(?:after|before)\b")
-# When the words were said, between a reporting verb and its clause: "said on Monday that".
-_WHEN_GAP = re.compile(r"^(?:(?:on|last|this|early|late|earlier|later)\s+"
-                       r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|week|weekend|month"
-                       r"|morning|evening|night)|today|yesterday|tonight)"
-                       r"(?:\s+(?:morning|afternoon|evening|night))?\s*,?")
-# Where one clause of reported words ends and the next begins ("..., and that ...").
-_CLAUSE_BOUNDARY = re.compile(r",?\s+and\s+that\b|;|,\s+(?:but|while|though|although)\b")
+
+
+@dataclass(frozen=True)
+class _Clauses:
+    """Which words of a sentence are the speaker's (word classes of rules/language.yaml)."""
+
+    # "Asked whether the US would provide a backstop, he said ...": the question is not his words.
+    asked: re.Pattern[str]
+    # The reporter's own background after the reported words: "..., days after Biden allowed ...".
+    background: re.Pattern[str]
+    # When the words were said, between a reporting verb and its clause: "said on Monday that".
+    when_gap: re.Pattern[str]
+    # Where one clause of reported words ends and the next begins ("..., and that ...").
+    boundary: re.Pattern[str]
+
+    @classmethod
+    def of(cls, lang: Language) -> _Clauses:
+        return cls(
+            asked=re.compile(rf"\basked\b[^,;]{{0,80}}?\b(?:{one_of(lang.asked_question_words)})\b"
+                             r"[^,;]*(?:[,;]|$)"),
+            background=re.compile(
+                rf",\s+(?:(?:{one_of(lang.background_restrictors)})\s+)?"
+                rf"(?:(?:{one_of(lang.background_counts)}|\d+)\s+)?"
+                rf"(?:(?:{one_of(lang.background_units)})s?)\s+(?:{one_of(lang.background_relations)})\b"),
+            when_gap=re.compile(
+                rf"^(?:(?:{one_of(lang.time_openers_after_verb)})\s+"
+                rf"(?:{one_of((*lang.day_names, *lang.periods_after_verb))})|{one_of(lang.relative_days)})"
+                rf"(?:\s+(?:{one_of(lang.parts_of_day)}))?\s*,?"),
+            boundary=re.compile(rf",?\s+and\s+that\b|;|,\s+(?:{one_of(lang.clause_boundary_conjunctions)})\b"),
+        )
 
 
 @dataclass
@@ -83,11 +104,14 @@ class Extractor:
     def __init__(self, rules: RuleSet):
         self.rules = rules
         self.topics = TopicMatcher(rules)
-        self.speakers = SpeakerFinder(rules)
+        self.mentions = MentionFinder(rules)
+        self.attribution = ReportFinder(rules, self.mentions)
         self.stance = StanceClassifier(rules)
         self.history = HistoryReader(rules)
         self.confidence = ConfidenceModel(rules)
         self._refer_back = {t.id: compile_phrases(list(t.refer_back)) for t in rules.topics.values()}
+        self._clauses = _Clauses.of(rules.language)
+        self._abbreviations = frozenset(rules.language.abbreviations)
 
     def extract(self, item: Item) -> list[Statement]:
         return [s for t in self.trace(item, quick=True) for s in t.statements]
@@ -102,7 +126,7 @@ class Extractor:
         if quick and not possible:
             return []
         day = item.published.date()
-        ctx = ItemContext(day=day, dateline=self.speakers.dateline(item.text))
+        ctx = ItemContext(day=day, dateline=self.mentions.dateline(item.text))
         traces: list[SentenceTrace] = []
         carry = _Carry()
         last_time: dict[str, tuple[TimeReading, int]] = {}
@@ -112,18 +136,19 @@ class Extractor:
         # (actor, topic) -> (sentence index, trace, statement position) of the last statement
         recent: dict[tuple[str, str], tuple[int, SentenceTrace, int]] = {}
 
-        sentences = split_sentences(item.text, title=item.title)
+        sentences = split_sentences(item.text, title=item.title, abbreviations=self._abbreviations)
         for pos, s in enumerate(sentences):
             trace = SentenceTrace(s)
             traces.append(trace)
             lower = fold_lower(s.text)
-            raw = self.speakers.mentions(s, ctx)
-            reports = self.speakers.reports(s, raw, ctx)
+            raw = self.mentions.mentions(s, ctx)
+            reports = self.attribution.reports(s, raw, ctx)
             resolved = {id(m): self._resolve(m, raw, reports, ctx, s) for m in raw}
             if not reports and s.starts_in_quote and quote_speaker \
                     and s.paragraph - quote_speaker[1] <= 1:
                 reports = [Report(quote_speaker[0], 0, 0, 0, "continues the quotation of "
-                                  + ", ".join(m.via for m in quote_speaker[0]))]
+                                  + ", ".join(m.via for m in quote_speaker[0]),
+                                  AttributionRule.QUOTATION_CONTINUES)]
             if not reports and not s.is_title and s.quotes and s.quotes[-1][1] >= len(s.text) - 1:
                 reports = self._quote_closed_later(sentences, pos, ctx)
             trace.reports = reports
@@ -138,14 +163,14 @@ class Extractor:
 
             # What this sentence establishes for the next ones.
             ctx.mentioned.extend(m.actor_id for m in resolved.values()
-                                 if m and m.actor_id and m.kind in {"name", "role", "bare-role"})
+                                 if m and m.actor_id and m.kind in PERSONAL)
             named = frozenset(m.actor_id for m in resolved.values()
-                              if m and m.actor_id and m.kind in {"name", "role", "bare-role"})
+                              if m and m.actor_id and m.kind in PERSONAL)
             if not reports and not s.starts_in_quote:
                 # "Stoltenberg repeated his call ..." names who the next "he said" is.
-                subject = self.speakers.subject(lower, raw)
+                subject = self.attribution.subject(lower, raw)
                 res = resolved.get(id(subject)) if subject is not None else None
-                if res is not None and res.actor_id and res.kind in {"name", "role"}:
+                if res is not None and res.actor_id and res.kind in NAME_OR_ROLE:
                     ctx.last_speaker, ctx.last_speaker_paragraph = res, s.paragraph
             if reports:
                 # He/she goes back to the sentence's main speaker: a tracked first report keeps
@@ -200,26 +225,26 @@ class Extractor:
         """He/she is the speaker of a report earlier in the sentence, else the person named just
         before it in the sentence ("... and Emmanuel Macron, a day after he declined ..."), else
         the item's last speaker."""
-        if m.kind == "pronoun":
+        if m.kind == MentionKind.PRONOUN:
             for r in reports:
-                if r.verb_end <= m.start and r.speakers and r.speakers[0].kind != "pronoun":
-                    head = self.speakers.resolve(r.speakers[0], ctx, s.paragraph)
+                if r.verb_end <= m.start and r.speakers and r.speakers[0].kind != MentionKind.PRONOUN:
+                    head = self.mentions.resolve(r.speakers[0], ctx, s.paragraph)
                     if head is not None and head.actor_id:
-                        return Mention(m.start, m.end, "pronoun", head.actor_id,
+                        return Mention(m.start, m.end, MentionKind.PRONOUN, head.actor_id,
                                        f"pronoun {s.text[m.start:m.end]!r} -> {head.via}, "
                                        "speaking earlier in the sentence")
                     break
             else:
                 # a name inside the quotation is not who says it: '"... explain to Mr Trump
                 # that ...," he said'
-                near = [x for x in raw if x.kind in {"name", "role"} and x.actor_id
+                near = [x for x in raw if x.kind in NAME_OR_ROLE and x.actor_id
                         and x.end <= m.start and not x.possessive
                         and (s.inside_quote(m.start) or not s.inside_quote(x.start))]
                 if near:
-                    return Mention(m.start, m.end, "pronoun", near[-1].actor_id,
+                    return Mention(m.start, m.end, MentionKind.PRONOUN, near[-1].actor_id,
                                    f"pronoun {s.text[m.start:m.end]!r} -> {near[-1].via}, "
                                    "named just before")
-        return self.speakers.resolve(m, ctx, s.paragraph)
+        return self.mentions.resolve(m, ctx, s.paragraph)
 
     def _quote_closed_later(self, sentences: list[Sentence], pos: int, ctx: ItemContext
                             ) -> list[Report]:
@@ -232,18 +257,19 @@ class Extractor:
             closes = bool(nxt.quotes) and nxt.quotes[0][0] == 0 and nxt.quotes[0][1] < len(nxt.text)
             if not closes:
                 continue
-            mentions = self.speakers.mentions(nxt, ctx)
+            mentions = self.mentions.mentions(nxt, ctx)
             found = []
-            for r in self.speakers.reports(nxt, mentions, ctx):
+            for r in self.attribution.reports(nxt, mentions, ctx):
                 if r.verb_start < nxt.quotes[0][1]:
                     continue
                 for m in r.speakers:
-                    res = self.speakers.resolve(m, ctx, nxt.paragraph)
+                    res = self.mentions.resolve(m, ctx, nxt.paragraph)
                     if res is not None and res.actor_id:
-                        found.append(Mention(0, 0, "quote", res.actor_id,
+                        found.append(Mention(0, 0, MentionKind.QUOTE, res.actor_id,
                                              f"the quotation closes in the next sentence: {res.via}"))
             found = list({f.actor_id: f for f in found}.values())
-            return [Report(tuple(found), 0, 0, 0, "quotation attributed where it closes")] if found else []
+            return [Report(tuple(found), 0, 0, 0, "quotation attributed where it closes",
+                           AttributionRule.QUOTATION_CLOSES_LATER)] if found else []
         return []
 
     def _carried(self, lower: str, s: Sentence, possible: list[str], carry: _Carry,
@@ -254,8 +280,7 @@ class Extractor:
         out = []
         have = {h.topic for h in hits}
         general = self.topics.refer_back.search(lower) if self.topics.refer_back else None
-        continues_quote = bool(reports) and reports[0].how.startswith(("continues the quotation",
-                                                                        "quotation attributed"))
+        continues_quote = bool(reports) and reports[0].rule in QUOTATION_RULES
         for topic in possible:
             weak = False
             prev = carry.on_topic.get(topic)
@@ -307,9 +332,10 @@ class Extractor:
             return TimeReading(True, prev_time.said_on, ("continues the previous sentence",))
         for report, actors in speakers_of:
             # A quotation running on from a recalled one is recalled too.
-            running_on = report.how.startswith("continues the quotation")
+            running_on = report.rule == AttributionRule.QUOTATION_CONTINUES
             for a in actors:
-                if (a.kind in {"pronoun", "quote"} or running_on) and a.actor_id in last_time:
+                if (a.kind in {MentionKind.PRONOUN, MentionKind.QUOTE} or running_on) \
+                        and a.actor_id in last_time:
                     earlier, paragraph = last_time[a.actor_id]
                     if earlier.historical and s.paragraph - paragraph <= 1:
                         return TimeReading(True, earlier.said_on,
@@ -320,8 +346,8 @@ class Extractor:
                     speakers_of: list[tuple[Report, list[Mention]]], mentions: list[Mention],
                     time: TimeReading, trace: SentenceTrace, ctx: ItemContext) -> None:
         # The words of a question put to the speaker are not the speaker's.
-        words = _ASKED.sub(lambda m: " " * len(m.group(0)), lower)
-        kept = self._outer_reports(speakers_of, trace)
+        words = self._clauses.asked.sub(lambda m: " " * len(m.group(0)), lower)
+        kept = self._outer_reports(speakers_of, trace, self._clauses.when_gap)
         anchors = [r.anchor for r, _ in kept]
         # The best way each actor is named in this sentence ("Olaf Scholz said Germany ...").
         factor = self.rules.stances.confidence.attribution
@@ -339,11 +365,11 @@ class Extractor:
             end = anchors[i + 1] if i + 1 < len(anchors) else len(lower)
             if end <= start:
                 end = len(lower)
-            background = _BACKGROUND.search(lower, max(start, report.verb_end), end)
+            background = self._clauses.background.search(lower, max(start, report.verb_end), end)
             if background and not s.inside_quote(background.start()):
                 end = background.start()
             reading = self.stance.read(words, hit.topic, (start, end))
-            asked = _ASKED.search(lower, start, end)
+            asked = self._clauses.asked.search(lower, start, end)
             if reading.stance is None and asked and asked.end() <= report.verb_end:
                 # "Asked whether ..., Trump said: 'No.'": the answer takes its stance from the question.
                 answer = self.stance.read_answer(lower, hit.topic, (asked.start(), asked.end()),
@@ -362,7 +388,7 @@ class Extractor:
                     trace.conditions.extend(((a.actor_id or "", hit.topic), time.historical, said_on)
                                             for a in actors)
                 continue
-            if _claim_about_other(report, actors, mentions, reading, start, s, lower):
+            if _claim_about_other(report, actors, mentions, reading, start, s, lower, self._clauses.boundary):
                 trace.notes.append(f"{names}: the words are about another actor")
                 continue
             for a in actors:
@@ -390,8 +416,8 @@ class Extractor:
                 ))
 
     @staticmethod
-    def _outer_reports(speakers_of: list[tuple[Report, list[Mention]]], trace: SentenceTrace
-                       ) -> list[tuple[Report, list[Mention]]]:
+    def _outer_reports(speakers_of: list[tuple[Report, list[Mention]]], trace: SentenceTrace,
+                       when_gap: re.Pattern[str]) -> list[tuple[Report, list[Mention]]]:
         """Drop reports embedded in another speaker's words: in "Trump said Macron wanted ...",
         what Macron wanted is Trump's claim, and Trump's words run on past it."""
         kept: list[tuple[Report, list[Mention]]] = []
@@ -403,7 +429,7 @@ class Extractor:
                 gap = text[outer.verb_end:first].strip().lower() if first >= outer.verb_end else None
                 ids = {a.actor_id for a in actors}
                 if gap is not None:
-                    gap = _WHEN_GAP.sub("", gap).strip()   # "said on Monday that Portugal ..."
+                    gap = when_gap.sub("", gap).strip()   # "said on Monday that Portugal ..."
                 if gap is not None and gap in {"", "that"} and outer.verb_end > outer.verb_start:
                     who = ", ".join(m.via for m in report.speakers)
                     if ids != {a.actor_id for a in outer_actors}:
@@ -468,15 +494,16 @@ def _evidence(s: Sentence, reading: StanceReading, start: int) -> str:
 
 
 def _claim_about_other(report: Report, actors: list[Mention], mentions: list[Mention],
-                       reading: StanceReading, start: int, s: Sentence, lower: str) -> bool:
+                       reading: StanceReading, start: int, s: Sentence, lower: str,
+                       clause_boundary: re.Pattern[str]) -> bool:
     """'Scholz said Macron wants ...': the words are a claim about Macron, nobody's own stance."""
     if not reading.cues:
         return False
     first_cue = start + reading.cues[0].start
     speakers = {a.actor_id for a in actors}
     others = [m for m in mentions
-              if m.kind in {"name", "role"} and m.actor_id and m.actor_id not in speakers
+              if m.kind in NAME_OR_ROLE and m.actor_id and m.actor_id not in speakers
               and report.verb_end <= m.start < first_cue and not m.possessive
               and not s.inside_quote(m.start)]
     # "..., and that Ukraine still needed ..." starts a clause of the speaker's own.
-    return any(not _CLAUSE_BOUNDARY.search(lower[m.end:first_cue]) for m in others)
+    return any(not clause_boundary.search(lower[m.end:first_cue]) for m in others)

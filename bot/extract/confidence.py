@@ -15,9 +15,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.extract.attribution import QUOTATION_RULES, AttributionRule, Report
+from bot.extract.mentions import Mention, MentionKind
 from bot.extract.patterns import compile_phrases
 from bot.extract.sentences import Sentence
-from bot.extract.speakers import Mention, Report
 from bot.extract.stance import StanceReading
 from bot.rules import RuleSet
 from bot.textnorm import fold_lower
@@ -42,13 +43,13 @@ class ConfidenceModel:
               start: int = 0, carried: bool = False) -> Confidence:
         att = self.c.attribution
         kind = mention.kind
-        if report.how.startswith(("continues the quotation", "quotation attributed")):
-            kind = "quote"
+        if report.rule in QUOTATION_RULES:
+            kind = MentionKind.QUOTE
         factors: list[tuple[str, float]] = [(f"attribution {kind}", att.get(kind, att["institution"]))]
         quoted = bool(reading.cues) and all(s.inside_quote(start + c.start) for c in reading.cues)
         if quoted:
             factors.append(("direct quote", self.c.evidence["direct_quote"]))
-        elif "sentence's subject" in report.how:
+        elif report.rule == AttributionRule.SENTENCE_SUBJECT:
             factors.append(("no reporting verb", self.c.evidence["no_reporting_verb"]))
         else:
             factors.append(("indirect speech", self.c.evidence["indirect"]))

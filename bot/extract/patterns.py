@@ -14,6 +14,7 @@ Everything else is literal. Phrases are matched against folded text (see bot.tex
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 
 from bot.textnorm import fold_lower
@@ -187,3 +188,10 @@ def has_literals(units: tuple[tuple[str, ...], ...], text: str, seen: dict[str, 
         else:
             return False
     return True
+
+
+def one_of(words: Iterable[str]) -> str:
+    """The words of a language.yaml word list as a regex alternation, in their order (put a word
+    before the shorter words it starts with where the regex after it does not decide). An empty
+    list matches nothing."""
+    return "|".join(re.escape(w) for w in words) or "(?!)"

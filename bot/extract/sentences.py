@@ -1,8 +1,9 @@
 """Paragraphs, sentences and quotations of an item's text, with offsets.
 
 A regex splitter: fast (it must cost a fraction of feedparser's own parse) and good enough
-for news prose, which is what it is tuned for: abbreviations (U.S., Gen., Feb.) and initials do
-not end a sentence; quotations may run over several sentences and paragraphs.
+for news prose, which is what it is tuned for: abbreviations (U.S., Gen., Feb.: the
+`abbreviations` of rules/language.yaml) and initials do not end a sentence; quotations may run
+over several sentences and paragraphs.
 """
 
 from __future__ import annotations
@@ -10,12 +11,6 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass
-
-_ABBREVIATIONS = frozenset("""
-mr mrs ms dr prof gen lt col maj capt sgt sen rep gov pres st jr sr no nos vs etc inc ltd co
-corp jan feb mar apr jun jul aug sep sept oct nov dec mt ft adm cmdr gov rev hon u.s u.k u.n e.u
-a.m p.m dept est approx fig ca cf al
-""".split())
 
 # A sentence ends at . ! or ? (closing quotes and brackets may follow), then white space,
 # then something that can start a sentence.
@@ -73,8 +68,9 @@ def quote_spans(text: str, open_at_start: bool = False) -> tuple[list[tuple[int,
     return spans, False
 
 
-def split_sentences(text: str, *, title: str = "") -> list[Sentence]:
-    """Split an item (title first, as its own paragraph) into sentences."""
+def split_sentences(text: str, *, title: str = "", abbreviations: frozenset[str]) -> list[Sentence]:
+    """Split an item (title first, as its own paragraph) into sentences; a full stop after one of
+    `abbreviations` (lower-case, without their last full stop: "gen", "u.s") ends none."""
     sentences: list[Sentence] = []
     paragraph = 0
     blocks: list[tuple[str, int, bool]] = []
@@ -94,7 +90,7 @@ def split_sentences(text: str, *, title: str = "") -> list[Sentence]:
             end = m.end()
             word = re.search(r"([\w.]+)[.!?]*[\"'\u201d\u2019)\]]*$", block[:end])
             token = (word.group(1) if word else "").lower().rstrip(".")
-            if block[m.start()] == "." and (token in _ABBREVIATIONS or re.fullmatch(r"[a-z]", token)):
+            if block[m.start()] == "." and (token in abbreviations or re.fullmatch(r"[a-z]", token)):
                 continue
             starts.append(end)
         starts.append(len(block))

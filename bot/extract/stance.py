@@ -5,51 +5,21 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from bot.extract.patterns import compile_phrase, compile_phrases, has_literals, required_literals
-from bot.rules import RuleSet
+from bot.extract.patterns import compile_phrase, compile_phrases, has_literals, one_of, required_literals
+from bot.rules import Language, RuleSet
 from bot.textnorm import fold_lower
 
-_CLAUSE_BREAK = re.compile(r"[;:]|[.!?](?:\s|$)|,\s+(?:but|while|whereas|although)\b|\bbut\b"
-                           r"|,\s+and\s+(?:it|he|she|we|they|i|this|that)\b")
 
-
-# A bare answer right after the reporting verb: ': "No, not really."', ', "Yes."'.
-_ANSWER = re.compile(r"""[\s:,'"]*(?:"""
-                     r"""(?P<no>no|nope|not really|absolutely not|certainly not|of course not|never)"""
-                     r"""|(?P<yes>yes|absolutely|certainly|of course|definitely))(?=\s*[,.!;"'-]|\s*$)""")
-
-_HEAD_SHAKE = re.compile(r"\b(?:shook|shakes|shaking|shake)\b")
-
-_WH = frozenset({"who", "whether", "which", "what", "how", "where", "when"})
+def _clause_break(lang: Language) -> re.Pattern[str]:
+    """Where a clause ends: ; or :, a sentence end, ", but/while ...", "but", ", and it ..."."""
+    return re.compile(rf"[;:]|[.!?](?:\s|$)|,\s+(?:{one_of(lang.clause_break_conjunctions)})\b"
+                      rf"|\b(?:{one_of(lang.clause_break_words)})\b"
+                      rf"|,\s+and\s+(?:{one_of(lang.clause_break_subjects)})\b")
 
 
 def _word_before(text: str, pos: int) -> str:
     words = text[max(0, pos - 20):pos].split()
     return words[-1] if words else ""
-
-
-def _object_follows(after: str, objects: re.Pattern[str]) -> bool:
-    """The topic's object within two words after an action, in the same clause."""
-    obj = objects.search(after)
-    return obj is not None and not _CLAUSE_BREAK.search(after[:obj.start()]) \
-        and len(after[:obj.start()].split()) <= 2
-
-
-def _negation_window(before: str) -> str:
-    """The words just before a cue that a negator in them negates: at most four, in the same
-    clause, after the last comma ("if there is no ceasefire, we may send them" is not negated)."""
-    breaks = list(_CLAUSE_BREAK.finditer(before))
-    if breaks:
-        before = before[breaks[-1].end():]
-    return " ".join(before.rsplit(",", 1)[-1].split()[-4:])
-
-
-def _in_whether(text: str, pos: int) -> bool:
-    """"too early to say whether Sweden would send troops": a cue a few words after "whether",
-    in the same clause, is inside an embedded question."""
-    before = text[max(0, pos - 40):pos]
-    words = re.split(r"\s+", before.strip())[-4:]
-    return "whether" in words and not _CLAUSE_BREAK.search(before.rsplit("whether", 1)[-1])
 
 
 @dataclass(frozen=True)
@@ -79,25 +49,22 @@ class _CompiledCue:
     phrase: str                           # as written in the rules
 
 
-_LINK = frozenset({"", "to", "of", "for", "about", "on", "the", "any", "a", "an"})
-
-
 # "rejected the U.S. president's push for", "turned down Trump's call to": another's demand
 _OWNER = re.compile(r"^(?:the\s+)?(?:[\w.-]+\s+){0,2}[\w.-]+(?:'s|s')$")
 
 
-def _links(between: str) -> bool:
+def _links(between: str, link_words: frozenset[str]) -> bool:
     between = between.strip()
-    return between in _LINK or bool(_OWNER.match(between))
+    return between in link_words or bool(_OWNER.match(between))
 
 
-def _absorbed(text: str, cues: tuple[Cue, ...]) -> list[Cue]:
+def _absorbed(text: str, cues: tuple[Cue, ...], link_words: frozenset[str]) -> list[Cue]:
     out: list[Cue] = []
     for c in cues:
         prev = out[-1] if out else None
         # Only a supporting cue: "ruling out any options would be a mistake" keeps its `open`.
         if prev is not None and prev.final == "opposes" and c.final == "supports" \
-                and _links(text[prev.end:c.start]):
+                and _links(text[prev.end:c.start], link_words):
             c = replace(c, final="opposes", negator=prev.text)
         out.append(c)
     return out
@@ -131,6 +98,36 @@ class StanceClassifier:
         implicit = rules.stances.implicit
         # "do it": an action that holds its own object
         self._object_words = frozenset(fold_lower(o) for o in implicit.objects) if implicit else frozenset()
+        lang = rules.language
+        self._clause_break = _clause_break(lang)
+        self._wh = frozenset(lang.question_words)
+        self._link_words = frozenset((*lang.link_words, ""))   # nothing between links too
+        # A bare answer right after the reporting verb: ': "No, not really."', ', "Yes."'.
+        self._answer = re.compile(rf"""[\s:,'"]*(?:(?P<no>{one_of(lang.answer_no)})"""
+                                  rf"""|(?P<yes>{one_of(lang.answer_yes)}))(?=\s*[,.!;"'-]|\s*$)""")
+        self._head_shake = re.compile(rf"\b(?:{one_of(lang.head_shake_verbs)})\b")
+        self._yes_no = re.compile(rf"\b(?:{one_of(lang.yes_no_question_words)})\b")
+
+    def _object_follows(self, after: str, objects: re.Pattern[str]) -> bool:
+        """The topic's object within two words after an action, in the same clause."""
+        obj = objects.search(after)
+        return obj is not None and not self._clause_break.search(after[:obj.start()]) \
+            and len(after[:obj.start()].split()) <= 2
+
+    def _negation_window(self, before: str) -> str:
+        """The words just before a cue that a negator in them negates: at most four, in the same
+        clause, after the last comma ("if there is no ceasefire, we may send them" is not negated)."""
+        breaks = list(self._clause_break.finditer(before))
+        if breaks:
+            before = before[breaks[-1].end():]
+        return " ".join(before.rsplit(",", 1)[-1].split()[-4:])
+
+    def _in_whether(self, text: str, pos: int) -> bool:
+        """"too early to say whether Sweden would send troops": a cue a few words after "whether",
+        in the same clause, is inside an embedded question."""
+        before = text[max(0, pos - 40):pos]
+        words = re.split(r"\s+", before.strip())[-4:]
+        return "whether" in words and not self._clause_break.search(before.rsplit("whether", 1)[-1])
 
     @staticmethod
     def _compile_implicit(rules: RuleSet) -> dict[str, tuple[list[tuple[re.Pattern[str], str]],
@@ -185,8 +182,8 @@ class StanceClassifier:
                                keep=cue.keep, gapped=cue.gapped, modal=cue.modal))
         # "who would take part", "whether it would send troops": an embedded question commits
         # nobody to anything.
-        raw = [c for c in raw if c.label == "opposes" or (_word_before(text, c.start) not in _WH
-                                                          and not _in_whether(text, c.start))]
+        raw = [c for c in raw if c.label == "opposes" or (_word_before(text, c.start) not in self._wh
+                                                          and not self._in_whether(text, c.start))]
         # Longest match wins where cues overlap; topic cues come first among equals.
         raw.sort(key=lambda c: (-(c.end - c.start), c.start))
         chosen: list[Cue] = []
@@ -198,14 +195,14 @@ class StanceClassifier:
                      for i, c in enumerate(chosen))
         # What an opposing cue is directly against is opposed: "warned against allowing Ukraine
         # to fire", "refused to allow strikes".
-        cues = tuple(_absorbed(text, cues))
+        cues = tuple(_absorbed(text, cues, self._link_words))
         # What follows a refusal in the same clause is part of what is refused: "not prepared
         # to support joining NATO as part of a settlement" sets no condition.
         refused = [c for c in cues if c.final == "opposes" and (
             c.negator or (self._negators is not None and self._negators.search(c.text)))]
 
         def in_refusal(pos: int) -> bool:
-            return any(r.end <= pos and not _CLAUSE_BREAK.search(text[r.end:pos]) for r in refused)
+            return any(r.end <= pos and not self._clause_break.search(text[r.end:pos]) for r in refused)
 
         cues = tuple(c for c in cues if not (c.label == "conditional" and in_refusal(c.start)))
         condition = ""
@@ -250,12 +247,12 @@ class StanceClassifier:
             if label not in labels:
                 continue
             for m in rx.finditer(text):
-                if _word_before(text, m.start()) in _WH or _in_whether(text, m.start()):
+                if _word_before(text, m.start()) in self._wh or self._in_whether(text, m.start()):
                     continue
                 # the action's object must be the topic's, within a few words, or be part of
                 # the action itself ("do it")
                 own_object = m.group(0).rsplit(None, 1)[-1] in self._object_words
-                if not own_object and not _object_follows(text[m.end():m.end() + 45], objects):
+                if not own_object and not self._object_follows(text[m.end():m.end() + 45], objects):
                     continue
                 found.append(Cue(m.start(), m.end(), m.group(0), label, label, 1.0, implicit=True))
         if not found:
@@ -266,7 +263,7 @@ class StanceClassifier:
     def _negate_implicit(self, text: str, cue: Cue) -> Cue:
         if self._negators is None:
             return cue
-        near = _negation_window(text[max(0, cue.start - 40):cue.start])
+        near = self._negation_window(text[max(0, cue.start - 40):cue.start])
         hit = self._negators.search(cue.text) or self._negators.search(near)
         flipped = self._negated.get(cue.label)
         if hit is None or not flipped:
@@ -278,14 +275,13 @@ class StanceClassifier:
         """A bare yes or no at `at` answers the question in `lower[question]`: "Asked whether he
         was considering sending the missiles, Trump said: 'No, not really.'" A no negates what the
         question asks about (doing it: opposes; ruling it out: open); a yes takes it up."""
-        m = _ANSWER.match(lower, at)
-        shook = _HEAD_SHAKE.search(gesture)
+        m = self._answer.match(lower, at)
+        shook = self._head_shake.search(gesture)
         if not m and not shook:
             return StanceReading(None, ())
         # The question's own "whether" does not make its words an embedded question here.
         q0, q1 = question
-        plain = lower[:q0] + re.sub(r"\b(?:whether|if)\b", lambda w: " " * len(w.group(0)),
-                                    lower[q0:q1]) + lower[q1:]
+        plain = lower[:q0] + self._yes_no.sub(lambda w: " " * len(w.group(0)), lower[q0:q1]) + lower[q1:]
         asked = self.read(plain, topic, question)
         labels = self.rules.labels_for(topic)
         negative = bool(shook) if not m else bool(m.group("no"))
@@ -313,7 +309,7 @@ class StanceClassifier:
             flipped = self._negated.get(cue.label)
             if flipped:
                 return replace(cue, final=flipped, negator=inside.group(0))
-        near = _negation_window(text[max(after, cue.start - 40):cue.start])
+        near = self._negation_window(text[max(after, cue.start - 40):cue.start])
         hits = list(self._negators.finditer(near))
         if not hits:
             return cue
