@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
 
 import pycountry
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -570,8 +570,9 @@ def build_ruleset(docs: dict[str, YamlDoc], source: str = "") -> RuleSet:
             honorifics=tuple(lang.honorifics),
             between_subject_and_verb=tuple(lang.between_subject_and_verb),
             according_phrases=tuple(lang.according_phrases),
-            **{name: tuple(getattr(lang, name)) for name in LANGUAGE_WORD_LISTS},
-            **{name: dict(getattr(lang, name)) for name in LANGUAGE_WORD_MAPS},
+            # the word classes, by name: each a tuple of words, or a mapping (typed on Language)
+            **cast(dict[str, Any], {name: tuple(getattr(lang, name)) for name in LANGUAGE_WORD_LISTS}),
+            **cast(dict[str, Any], {name: dict(getattr(lang, name)) for name in LANGUAGE_WORD_MAPS}),
         ),
         source=source,
     )

@@ -10,6 +10,7 @@ Which mention a reporting verb's words belong to is bot/extract/attribution.py's
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from difflib import SequenceMatcher
@@ -427,7 +428,7 @@ def _merge(found: list[Mention]) -> list[Mention]:
     return merged
 
 
-def _literal_alternation(table: dict[str, object], flags: int) -> re.Pattern[str] | None:
+def _literal_alternation(table: Mapping[str, object], flags: int) -> re.Pattern[str] | None:
     if not table:
         return None
     alts = "|".join(re.escape(k) for k in sorted(table, key=len, reverse=True))

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, replace
 
 from bot.extract.patterns import compile_phrase, compile_phrases, has_literals, one_of, required_literals
-from bot.rules import Language, RuleSet
+from bot.rules import CueSet, Language, RuleSet
 from bot.textnorm import fold_lower
 
 
@@ -147,7 +147,7 @@ class StanceClassifier:
             out[t.id] = (patterns, objects)
         return out
 
-    def _compile(self, cuesets: tuple) -> list[_CompiledCue]:
+    def _compile(self, cuesets: tuple[CueSet, ...]) -> list[_CompiledCue]:
         out = []
         for cs in cuesets:
             for phrase in cs.phrases:
