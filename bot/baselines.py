@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.errors import ConfigError, Problem
+from bot.models import Position
 from bot.yamlfile import YamlDoc, load_yaml, validate
 
 
@@ -59,6 +60,25 @@ class _BaselinesFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     baselines: list[_BaselineIn] = Field(default_factory=list)
+
+
+BASELINE_GUID = "baseline:"
+
+
+def baseline_position(rules: _Rules, baselines: tuple[Baseline, ...], actor_id: str, topic: str,
+                      on: dt.date | None = None) -> Position | None:
+    """The analyst's baseline as a position (the one in force on `on`, when given): the stance
+    until a later statement. Its evidence says whose record it is: "baseline (desk A, 2024-02-27)"."""
+    for b in baselines:
+        if b.actor_id == actor_id and b.topic == topic and (on is None or b.since <= on):
+            actor = rules.actors[actor_id]
+            who = f"baseline ({b.analyst or 'analyst'}, {b.since.isoformat()})"
+            return Position(actor_id=actor_id, actor_name=actor.name, country=actor.country,
+                            topic=topic, stance=b.stance,
+                            since=dt.datetime(b.since.year, b.since.month, b.since.day, tzinfo=dt.UTC),
+                            evidence=who + (f": {b.note}" if b.note else ""), url=b.source,
+                            item_guid=f"{BASELINE_GUID}{actor_id}:{topic}")
+    return None
 
 
 def load_baselines(rules_dir: str | Path, rules: _Rules) -> tuple[Baseline, ...]:

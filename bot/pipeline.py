@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
+from bot.baselines import baseline_position
 from bot.extract import Extractor
 from bot.models import HeldShift, Item, Shift, Statement
 from bot.render import duration_text
@@ -214,8 +215,10 @@ class Pipeline:
         if chosen is None:
             return
         held = self.store.unconfirmed_shift(conn, actor_id, topic)
-        verdict = settle(self.store.position(conn, actor_id, topic), held, chosen, labels,
-                         self.rules.stances.confirm_threshold)
+        # no stored position: the analyst's baseline, when one is in force, is where they stood
+        previous = self.store.position(conn, actor_id, topic) or baseline_position(
+            self.rules, self.rules.baselines, actor_id, topic, chosen.published.date())
+        verdict = settle(previous, held, chosen, labels, self.rules.stances.confirm_threshold)
         if verdict.supersede and held is not None:
             self.store.supersede_shift(conn, held.id)
         move, shift, position = verdict.move, verdict.shift, verdict.position

@@ -83,10 +83,18 @@ class Queries:
         return self._positions(code, topic)
 
     def _positions(self, code: str, topic: str | None) -> Positions:
+        from bot.baselines import baseline_position
         from bot.governments import previous_government_lines
 
+        stored = self.store.positions(country=code, topic=topic)
+        have = {(p.actor_id, p.topic) for p in stored}
+        # where an analyst recorded a baseline and nothing was said since: the baseline
+        baselines = [p for b in self.rules.baselines if (b.actor_id, b.topic) not in have
+                     and (topic is None or b.topic == topic)
+                     and (p := baseline_position(self.rules, self.rules.baselines, b.actor_id,
+                                                 b.topic)) is not None and p.country == code]
         return Positions(code, country_display(code, self.rules), topic,
-                         self.store.positions(country=code, topic=topic),
+                         sorted([*stored, *baselines], key=lambda p: (p.actor_name, p.topic)),
                          tuple(previous_government_lines(self.store, self.rules, code, topic)))
 
     def history(self, actor: str, topic: str | None = None, *, limit: int | None = None,

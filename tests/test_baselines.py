@@ -63,3 +63,40 @@ def test_a_bad_baseline_names_file_line_and_field(tmp_path: Path, fields: dict[s
         load_rules(target)
     message = str(err.value)
     assert f"{target / 'baselines.yaml'}:" in message and expected in message
+
+
+def test_the_first_statement_that_differs_from_a_baseline_is_a_shift(tmp_path: Path,
+                                                                      capsys: pytest.CaptureFixture[str]
+                                                                      ) -> None:
+    import json
+
+    from bot.cli import main
+    from tests.feedfactory import Entry, rss
+
+    rules = rules_with(tmp_path, stance="opposes", since="2024-01-10")
+    feed = tmp_path / "feed.xml"
+    day = dt.datetime(2024, 3, 1, 9, tzinfo=dt.UTC)
+    feed.write_text(rss([Entry("b1", day, "Olaf Scholz said Germany could send troops to Ukraine.")]))
+    db = str(tmp_path / "b.db")
+    assert main(["replay", "--json", "--rules", str(rules), "--db", db, str(feed)]) == 0
+    [shift] = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert (shift["actor_id"], shift["from"], shift["to"]) == ("olaf-scholz", "opposes", "open")
+    assert shift["previous"]["evidence"].startswith("baseline (desk A, 2024-01-10)")
+
+
+def test_positions_shows_a_baseline_nothing_was_said_after(tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.cli import main
+    from tests.feedfactory import Entry, rss
+
+    rules = rules_with(tmp_path)
+    feed = tmp_path / "feed.xml"
+    day = dt.datetime(2024, 3, 1, 9, tzinfo=dt.UTC)
+    feed.write_text(rss([Entry("p1", day, "Emmanuel Macron said France could send troops to Ukraine.")]))
+    db = str(tmp_path / "p.db")
+    assert main(["replay", "--rules", str(rules), "--db", db, str(feed)]) == 0
+    capsys.readouterr()
+    assert main(["positions", "DE", "--rules", str(rules), "--db", db]) == 0
+    out = capsys.readouterr().out
+    assert "Olaf Scholz (DE) on troops-to-ukraine: opposes since 2024-02-27" in out
+    assert "baseline (desk A, 2024-02-27)" in out
