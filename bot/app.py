@@ -13,9 +13,10 @@ import contextlib
 import logging
 import random
 import signal
+from collections.abc import Awaitable, Callable
 from datetime import UTC, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import make_url
 
@@ -134,6 +135,20 @@ class App:
         if delivered:
             log.info("delivered %s", plural(delivered, "alert"))
 
+    async def digest_tick(self) -> None:
+        """The digest job (the one process that answers commands runs it): daily and weekly
+        digests that chats asked for with /digest, sent when due."""
+        from bot.chat.views import send_due_digests
+
+        try:
+            sent = await send_due_digests(self.store, self.destinations.values(), self.clock())
+        except DB_UNAVAILABLE as exc:
+            log.warning("database unavailable, digests resume at the next tick: error=%s",
+                        getattr(exc, "orig", exc))
+            return
+        if sent:
+            log.info("sent %s", plural(sent, "digest"))
+
     def stop(self) -> None:
         self._stop.set()
         self.poller.stop()
@@ -159,7 +174,11 @@ class App:
         for service in services if self.serve_commands else []:
             await service.start()
         scheduler = AsyncIOScheduler(timezone=UTC)
-        for job, name in ((self.poll_once, "poll"), (self.deliver_tick, "deliver")):
+        jobs: list[tuple[Callable[[], Awaitable[Any]], str]] = [
+            (self.poll_once, "poll"), (self.deliver_tick, "deliver")]
+        if self.serve_commands:  # one process sends digests, so none goes out twice
+            jobs.append((self.digest_tick, "digest"))
+        for job, name in jobs:
             scheduler.add_job(job, "interval", seconds=self.tick_seconds,
                               next_run_time=self.clock(), max_instances=1, coalesce=True,
                               id=name, misfire_grace_time=None)
