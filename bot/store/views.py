@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, true
+from sqlalchemy import ColumnElement, func, select
 
 from bot.store import Store
-from bot.store.schema import feeds, positions, shifts, statements
+from bot.store.schema import feeds, shifts, statements
 
 
 @dataclass(frozen=True)
@@ -181,33 +181,17 @@ def read_shifts(store: Store, *, actor_ids: Collection[str] | None = None,
 def read_positions(store: Store, *, country: str | None = None, topic: str | None = None,
                    since: date | None = None) -> list[PositionRow]:
     """Current positions (held since `since` or later, when given), by country, topic and
-    actor; one with an unconfirmed shift away from it carries that shift's stance."""
-    cond: ColumnElement[bool] = true()
-    if country:
-        cond &= positions.c.country == country
-    if topic:
-        cond &= positions.c.topic == topic
-    if since is not None:
-        cond &= positions.c.since >= _midnight(since)
-    q = select(positions).where(cond).order_by(positions.c.country, positions.c.topic,
-                                              positions.c.actor_name, positions.c.actor_id)
-    held = select(shifts.c.actor_id, shifts.c.topic, shifts.c.from_stance, shifts.c.to_stance,
-                  shifts.c.published).where(shifts.c.status == "unconfirmed").order_by(shifts.c.id)
-    with store.engine.connect() as conn:
-        found = list(conn.execute(q).mappings())
-        pending = {(r["actor_id"], r["topic"]): r for r in conn.execute(held).mappings()}
-    out = []
-    for r in found:
-        p = pending.get((r["actor_id"], r["topic"]))
-        moving = p is not None and p["from_stance"] == r["stance"]
-        pending_row = p if moving else None
-        out.append(PositionRow(
-            actor_id=r["actor_id"], actor_name=r["actor_name"], country=r["country"],
-            topic=r["topic"], stance=r["stance"], since=as_utc(r["since"]), evidence=r["evidence"],
-            url=r["url"] or r["item_guid"], confidence=float(r["confidence"]),
-            pending_stance=pending_row["to_stance"] if pending_row is not None else None,
-            pending_since=as_utc(pending_row["published"]) if pending_row is not None else None))
-    return out
+    actor; one with an unconfirmed shift away from it carries that shift's stance. The store's
+    own `positions` reads them; this flattens them into rows for exports and the matrix."""
+    start = _midnight(since) if since is not None else None
+    found = [p for p in store.positions(country=country, topic=topic)
+             if start is None or p.since >= start]
+    found.sort(key=lambda p: (p.country, p.topic, p.actor_name, p.actor_id))
+    return [PositionRow(
+        actor_id=p.actor_id, actor_name=p.actor_name, country=p.country, topic=p.topic,
+        stance=p.stance, since=p.since, evidence=p.evidence, url=p.url or p.item_guid,
+        confidence=p.confidence, pending_stance=p.pending.stance if p.pending else None,
+        pending_since=p.pending.since if p.pending else None) for p in found]
 
 
 def read_feeds(store: Store) -> list[FeedRow]:
