@@ -4,10 +4,10 @@ text, Telegram HTML and Slack mrkdwn; and which subscribed chats are due one. Pu
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from bot.timeline import first_words
 
@@ -75,6 +75,9 @@ def _title(d: Digest) -> str:
     return f"Digest {d.start:%Y-%m-%d %H:%M} to {d.end:%Y-%m-%d %H:%M} UTC"
 
 
+T = TypeVar("T")
+
+
 def _more(items: Sequence[object]) -> int:
     return max(0, len(items) - MAX_LISTED)
 
@@ -84,26 +87,31 @@ def digest_text(d: Digest) -> str:
     if d.empty:
         return lines[0] + ": no shifts, no new actors, every feed working."
     lines.append(f"Shifts: {len(d.shifts)}")
-    for s in d.shifts[:MAX_LISTED]:
-        held = " (unconfirmed)" if s.status == "unconfirmed" else ""
-        lines.append(f"  {s.published:%Y-%m-%d} {s.actor_name} ({s.country}) on {s.topic}: "
-                     f"{s.from_stance} -> {s.to_stance}{held}: \"{first_words(s.evidence, 12)}\"")
-    if _more(d.shifts):
-        lines.append(f"  and {_more(d.shifts)} more")
+    lines += _listed(d.shifts, lambda s: (
+        f"  {s.published:%Y-%m-%d} {s.actor_name} ({s.country}) on {s.topic}: {s.from_stance} -> "
+        f"{s.to_stance}{' (unconfirmed)' if s.status == 'unconfirmed' else ''}: "
+        f"\"{first_words(s.evidence, 12)}\""), more="  ")
     if d.new_actors:
         lines.append(f"New provisional actors: {len(d.new_actors)}")
-        for a in d.new_actors[:MAX_LISTED]:
-            lines.append(f"  {a.name} ({a.country}), {a.statements} statement"
-                         f"{'' if a.statements == 1 else 's'}, id {a.actor_id}")
-        if _more(d.new_actors):
-            lines.append(f"  and {_more(d.new_actors)} more")
+        lines += _listed(d.new_actors, lambda a: (
+            f"  {a.name} ({a.country}), {a.statements} statement"
+            f"{'' if a.statements == 1 else 's'}, id {a.actor_id}"), more="  ")
     if d.failing_feeds:
         lines.append(f"Feeds failing: {len(d.failing_feeds)}")
-        for f in d.failing_feeds[:MAX_LISTED]:
-            lines.append(f"  {f.name}: {_feed_state(f)}")
-        if _more(d.failing_feeds):
-            lines.append(f"  and {_more(d.failing_feeds)} more")
+        lines += _listed(d.failing_feeds, lambda f: f"  {f.name}: {_feed_state(f)}", more="  ")
     return "\n".join(lines)
+
+
+def _listed(items: Sequence[T], line: Callable[[T], str], more: str = "") -> list[str]:
+    """The first MAX_LISTED items, a line each, then how many more there are."""
+    rows = [line(x) for x in items[:MAX_LISTED]]
+    if _more(items):
+        rows.append(f"{more}and {_more(items)} more")
+    return rows
+
+
+def _web(url: str) -> bool:
+    return url.startswith(("http://", "https://"))
 
 
 def _feed_state(f: FeedRow) -> str:
@@ -121,28 +129,20 @@ def digest_telegram_html(d: Digest) -> str:
     parts = [title]
     if d.shifts:
         rows = [f"<b>Shifts</b> ({len(d.shifts)})"]
-        for s in d.shifts[:MAX_LISTED]:
-            held = " <i>(unconfirmed)</i>" if s.status == "unconfirmed" else ""
-            link = (f' <a href="{e(s.url, quote=True)}">source</a>'
-                    if s.url.startswith(("http://", "https://")) else "")
-            rows.append(f"• {s.published:%m-%d} <b>{e(s.actor_name)}</b> ({e(s.country)}) "
-                        f"<i>{e(s.topic)}</i>: {e(s.from_stance)} → <b>{e(s.to_stance)}</b>{held}"
-                        f"{link}")
-        if _more(d.shifts):
-            rows.append(f"and {_more(d.shifts)} more")
+        rows += _listed(d.shifts, lambda s: (
+            f"• {s.published:%m-%d} <b>{e(s.actor_name)}</b> ({e(s.country)}) "
+            f"<i>{e(s.topic)}</i>: {e(s.from_stance)} → <b>{e(s.to_stance)}</b>"
+            f"{' <i>(unconfirmed)</i>' if s.status == 'unconfirmed' else ''}"
+            + (f' <a href="{e(s.url, quote=True)}">source</a>' if _web(s.url) else "")))
         parts.append("\n".join(rows))
     if d.new_actors:
         rows = [f"<b>New provisional actors</b> ({len(d.new_actors)})"]
-        rows += [f"• {e(a.name)} ({e(a.country)}): <code>{e(a.actor_id)}</code>"
-                 for a in d.new_actors[:MAX_LISTED]]
-        if _more(d.new_actors):
-            rows.append(f"and {_more(d.new_actors)} more")
+        rows += _listed(d.new_actors,
+                        lambda a: f"• {e(a.name)} ({e(a.country)}): <code>{e(a.actor_id)}</code>")
         parts.append("\n".join(rows))
     if d.failing_feeds:
         rows = [f"<b>Feeds failing</b> ({len(d.failing_feeds)})"]
-        rows += [f"• {e(f.name)}: {e(_feed_state(f))}" for f in d.failing_feeds[:MAX_LISTED]]
-        if _more(d.failing_feeds):
-            rows.append(f"and {_more(d.failing_feeds)} more")
+        rows += _listed(d.failing_feeds, lambda f: f"• {e(f.name)}: {e(_feed_state(f))}")
         parts.append("\n".join(rows))
     return "\n\n".join(parts)
 
@@ -156,22 +156,15 @@ def digest_slack(d: Digest) -> str:
     lines = [title]
     if d.shifts:
         lines.append(f"*Shifts* ({len(d.shifts)})")
-        for s in d.shifts[:MAX_LISTED]:
-            held = " _(unconfirmed)_" if s.status == "unconfirmed" else ""
-            link = (f" <{e(s.url)}|source>" if s.url.startswith(("http://", "https://")) else "")
-            lines.append(f"• {s.published:%m-%d} *{e(s.actor_name)}* ({e(s.country)}) "
-                         f"_{e(s.topic)}_: {e(s.from_stance)} → *{e(s.to_stance)}*{held}{link}")
-        if _more(d.shifts):
-            lines.append(f"and {_more(d.shifts)} more")
+        lines += _listed(d.shifts, lambda s: (
+            f"• {s.published:%m-%d} *{e(s.actor_name)}* ({e(s.country)}) _{e(s.topic)}_: "
+            f"{e(s.from_stance)} → *{e(s.to_stance)}*"
+            f"{' _(unconfirmed)_' if s.status == 'unconfirmed' else ''}"
+            + (f" <{e(s.url)}|source>" if _web(s.url) else "")))
     if d.new_actors:
         lines.append(f"*New provisional actors* ({len(d.new_actors)})")
-        lines += [f"• {e(a.name)} ({e(a.country)}): `{e(a.actor_id)}`"
-                  for a in d.new_actors[:MAX_LISTED]]
-        if _more(d.new_actors):
-            lines.append(f"and {_more(d.new_actors)} more")
+        lines += _listed(d.new_actors, lambda a: f"• {e(a.name)} ({e(a.country)}): `{e(a.actor_id)}`")
     if d.failing_feeds:
         lines.append(f"*Feeds failing* ({len(d.failing_feeds)})")
-        lines += [f"• {e(f.name)}: {e(_feed_state(f))}" for f in d.failing_feeds[:MAX_LISTED]]
-        if _more(d.failing_feeds):
-            lines.append(f"and {_more(d.failing_feeds)} more")
+        lines += _listed(d.failing_feeds, lambda f: f"• {e(f.name)}: {e(_feed_state(f))}")
     return "\n".join(lines)
