@@ -482,10 +482,10 @@ def _prefer_the_body(traces: list[SentenceTrace]) -> None:
 def _evidence(s: Sentence, reading: StanceReading, start: int) -> str:
     """The words an analyst would quote: the quotation that holds every cue of the reading when
     there is one (the speaker's own words), else the sentence."""
-    spans = {span for c in reading.cues for span in s.quotes
-             if span[0] <= start + c.start < span[1]}
-    if len(spans) == 1 and len(spans) * len(reading.cues) and all(
-            any(a <= start + c.start < b for a, b in spans) for c in reading.cues):
+    holding = [[span for span in s.quotes if span[0] <= start + c.start < span[1]]
+               for c in reading.cues]
+    spans = {span for found in holding for span in found}
+    if len(spans) == 1 and all(holding):   # every cue inside one and the same quotation
         a, b = spans.pop()
         quoted = s.text[a:b].strip(" \"'\u201c\u201d\u2018\u2019\u00ab\u00bb").rstrip(",;:")
         if len(quoted.split()) >= 4:
