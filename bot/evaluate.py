@@ -19,11 +19,13 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.gold import Gold, ShiftKey, StatementKey
 from bot.models import Statement
 from bot.textnorm import squash
+
+K = TypeVar("K", bound=tuple[str, ...])   # a statement or shift unit
 
 
 @dataclass
@@ -56,16 +58,10 @@ def score_statements(gold: Gold, system: Iterable[tuple[StatementKey, Any]], *,
                      guids: Collection[str] | None = None, topic: str | None = None) -> Score:
     """`system`: (key, payload) pairs; payload is reported for false alarms. `guids` limits both
     sides to some items (a split), `topic` to one topic."""
-    keep_gold = {k for k in gold.statements if _keep(gold, k[0], k[1], k[2], guids, topic)}
-    sys_keys: dict[StatementKey, Any] = {}
-    for key, payload in system:
-        if key[2] in gold.topics and _keep(gold, key[0], key[1], key[2], guids, topic):
-            sys_keys.setdefault(key, payload)
-    score = Score(system=len(sys_keys), gold=len(keep_gold))
-    score.matched = len(keep_gold & set(sys_keys))
-    score.misses = sorted(keep_gold - set(sys_keys))
-    score.false_alarms = [(k, sys_keys[k]) for k in sorted(set(sys_keys) - keep_gold)]
-    return score
+    def keep(key: StatementKey) -> bool:
+        return _keep(gold, key[0], key[1], key[2], guids, topic)
+
+    return _compare(gold.statements, system, lambda k: keep(k) and k[2] in gold.topics, keep)
 
 
 def score_shifts(gold: Gold, system: Iterable[tuple[ShiftKey, Any]], *,
@@ -74,15 +70,22 @@ def score_shifts(gold: Gold, system: Iterable[tuple[ShiftKey, Any]], *,
         return ((guids is None or key[3] in guids) and (topic is None or key[1] == topic)
                 and key[1] in gold.topics)
 
-    keep_gold = {k for k in gold.shifts if keep(k)}
-    sys_keys: dict[ShiftKey, Any] = {}
+    return _compare(gold.shifts, system, keep, keep)
+
+
+def _compare(gold_keys: Iterable[K], system: Iterable[tuple[K, Any]], keep_system: Callable[[K], bool],
+             keep_gold: Callable[[K], bool]) -> Score:
+    """Matched, missed and false units between the gold's keys and the system's (each unit once;
+    the first payload of a system unit is the one reported)."""
+    expected = {k for k in gold_keys if keep_gold(k)}
+    found: dict[K, Any] = {}
     for key, payload in system:
-        if keep(key):
-            sys_keys.setdefault(key, payload)
-    score = Score(system=len(sys_keys), gold=len(keep_gold))
-    score.matched = len(keep_gold & set(sys_keys))
-    score.misses = sorted(keep_gold - set(sys_keys))
-    score.false_alarms = [(k, sys_keys[k]) for k in sorted(set(sys_keys) - keep_gold)]
+        if keep_system(key):
+            found.setdefault(key, payload)
+    score = Score(system=len(found), gold=len(expected))
+    score.matched = len(expected & set(found))
+    score.misses = sorted(expected - set(found))
+    score.false_alarms = [(k, found[k]) for k in sorted(set(found) - expected)]
     return score
 
 
